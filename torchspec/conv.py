@@ -66,10 +66,11 @@ class Framing:
         if self.center:
             half = self.n_fft // 2
             if self.pad_mode in ("reflect", "circular") and x.shape[-1] <= half:
+                need = half - 2 * self.pad
                 raise ValueError(
-                    f"{layer}: input of {length} samples is too short for {self.pad_mode} padding of "
-                    f"n_fft // 2 = {half} samples; it needs more than {half - 2 * self.pad} "
-                    "samples. Use a longer input, a smaller n_fft, or pad_mode='constant'."
+                    f"{layer}: input of {length} samples is too short for {self.pad_mode} "
+                    f"padding of n_fft // 2 = {half} samples; it needs more than {need} samples."
+                    " Use a longer input, a smaller n_fft, or pad_mode='constant'."
                 )
             if half > 0:
                 if self.pad_mode == "constant":
@@ -105,7 +106,9 @@ def analyse(x: Tensor, kernels: Tensor, framing: Framing, layer: str) -> Tensor:
     return spec.reshape(*lead, n_freq, spec.shape[-1])
 
 
-def analyse_fft(x: Tensor, window: Tensor, framing: Framing, *, onesided: bool, layer: str) -> Tensor:
+def analyse_fft(
+    x: Tensor, window: Tensor, framing: Framing, *, onesided: bool, layer: str
+) -> Tensor:
     """FFT route of :func:`analyse` for the Fourier kernels ``window * exp(-2j*pi*k*n/n_fft)``.
 
     Args:

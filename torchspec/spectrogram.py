@@ -193,7 +193,9 @@ class Spectrogram(ExactBuffersModule):
                 "kernels", self._fourier_kernels(), dtype=dtype, device=device, persistent=False
             )
 
-    def _bin_positions(self, f_min: float | None, f_max: float | None, n_bins: int | None) -> Tensor:
+    def _bin_positions(
+        self, f_min: float | None, f_max: float | None, n_bins: int | None
+    ) -> Tensor:
         """Bin positions in units of ``sample_rate / n_fft`` (int64 for linear, float64 for log)."""
         if self.freq_scale == "linear":
             for name, value in (("f_min", f_min), ("f_max", f_max), ("n_bins", n_bins)):
@@ -264,7 +266,9 @@ class Spectrogram(ExactBuffersModule):
         return _power(spec, self.power, waveform.dtype)
 
     def extra_repr(self) -> str:
-        extra = f", freq_scale='log', n_bins={self._bins.numel()}" if self.freq_scale == "log" else ""
+        extra = (
+            f", freq_scale='log', n_bins={self._bins.numel()}" if self.freq_scale == "log" else ""
+        )
         return (
             f"n_fft={self.n_fft}, win_length={self.win_length}, hop_length={self.hop_length}, "
             f"power={self.power}, center={self.center}, pad_mode='{self.pad_mode}', "
