@@ -1,0 +1,28 @@
+"""Test helpers: signals and error measures."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+SAMPLE_RATE = 22050
+
+
+def make_signal(n_samples: int, *, seed: int = 0, channels: int | None = None) -> np.ndarray:
+    """A float64 chirp (40 Hz to 8 kHz) plus two tones and white noise; ``(channels, n)``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples) / SAMPLE_RATE
+    duration = max(t[-1], 1e-3)
+    f0, f1 = 40.0, 8000.0
+    phase = 2 * np.pi * f0 * duration / np.log(f1 / f0) * (np.exp(t / duration * np.log(f1 / f0)) - 1)
+    shape = (n_samples,) if channels is None else (channels, n_samples)
+    y = 0.5 * np.sin(phase) + 0.3 * np.sin(2 * np.pi * 440.0 * t) + 0.2 * np.cos(2 * np.pi * 3111.0 * t)
+    return y + 0.05 * rng.standard_normal(shape)
+
+
+def rel_err(actual: torch.Tensor | np.ndarray, expected: torch.Tensor | np.ndarray) -> float:
+    """Relative error in the Frobenius norm: ``||actual - expected|| / ||expected||``."""
+    a = torch.as_tensor(actual).detach().to(torch.complex128)
+    e = torch.as_tensor(expected).detach().to(torch.complex128)
+    assert a.shape == e.shape, f"shape {tuple(a.shape)} != expected {tuple(e.shape)}"
+    return float(torch.linalg.vector_norm(a - e) / torch.linalg.vector_norm(e))
