@@ -26,3 +26,14 @@ def rel_err(actual: torch.Tensor | np.ndarray, expected: torch.Tensor | np.ndarr
     e = torch.as_tensor(expected).detach().to(torch.complex128)
     assert a.shape == e.shape, f"shape {tuple(a.shape)} != expected {tuple(e.shape)}"
     return float(torch.linalg.vector_norm(a - e) / torch.linalg.vector_norm(e))
+
+
+def direct_dft(y: np.ndarray, freqs: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """Hann-windowed DFT of reflect-padded, centred frames at ``freqs`` (Hz), float64 numpy."""
+    n = np.arange(n_fft)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * n / n_fft)  # periodic Hann
+    padded = np.pad(y, n_fft // 2, mode="reflect")
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    frames = np.stack([padded[t * hop : t * hop + n_fft] for t in range(n_frames)])
+    basis = np.exp(-2j * np.pi * np.outer(freqs, n) / SAMPLE_RATE) * window
+    return basis @ frames.T

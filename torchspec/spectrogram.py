@@ -399,8 +399,10 @@ class InverseSpectrogram(ExactBuffersModule):
             check_int("length", length, minimum=0)
             length = length + 2 * self.pad
         _check_device(spectrogram, self.window, "InverseSpectrogram")
-        dtype = torch.float64 if spectrogram.dtype == torch.complex128 else torch.float32
-        spec = spectrogram.to(dtype.to_complex())
+        if spectrogram.dtype == torch.complex128:
+            dtype, spec = torch.float64, spectrogram
+        else:
+            dtype, spec = torch.float32, spectrogram.to(torch.complex64)
         if self._multiplier != 1.0:
             spec = spec * self._multiplier
         window = self.window.to(dtype)
