@@ -14,9 +14,11 @@ def make_signal(n_samples: int, *, seed: int = 0, channels: int | None = None) -
     t = np.arange(n_samples) / SAMPLE_RATE
     duration = max(t[-1], 1e-3)
     f0, f1 = 40.0, 8000.0
-    phase = 2 * np.pi * f0 * duration / np.log(f1 / f0) * (np.exp(t / duration * np.log(f1 / f0)) - 1)
+    rate = np.log(f1 / f0) / duration  # exponential sweep: f(t) = f0 * exp(rate * t)
+    phase = 2 * np.pi * f0 / rate * np.expm1(rate * t)
     shape = (n_samples,) if channels is None else (channels, n_samples)
-    y = 0.5 * np.sin(phase) + 0.3 * np.sin(2 * np.pi * 440.0 * t) + 0.2 * np.cos(2 * np.pi * 3111.0 * t)
+    tones = 0.3 * np.sin(2 * np.pi * 440.0 * t) + 0.2 * np.cos(2 * np.pi * 3111.0 * t)
+    y = 0.5 * np.sin(phase) + tones
     return y + 0.05 * rng.standard_normal(shape)
 
 

@@ -50,7 +50,9 @@ def test_layer_moved_to_float64_is_float64_exact(freq_scale):
     y = make_signal(9000)
     layer = Spectrogram(1024, hop_length=256, power=None, **kw)
     if freq_scale == "linear":
-        expected = librosa.stft(y, n_fft=1024, hop_length=256, pad_mode="reflect", dtype=np.complex128)
+        expected = librosa.stft(
+            y, n_fft=1024, hop_length=256, pad_mode="reflect", dtype=np.complex128
+        )
     else:
         expected = direct_dft(y, layer.frequencies.numpy(), 1024, 256)
     again = Spectrogram(1024, hop_length=256, power=None, **kw)
@@ -75,5 +77,5 @@ def test_state_dict_holds_window_and_trainable_kernels():
 
 def test_input_on_another_device_is_refused():
     layer = Spectrogram(64)
-    with pytest.raises(ValueError, match="layer.to"):
+    with pytest.raises(ValueError, match=r"layer\.to"):
         layer(torch.randn(500, device="meta"))

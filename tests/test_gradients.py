@@ -45,7 +45,8 @@ def test_inverse_gradcheck(trainable, length):
     assert gradcheck(lambda s: layer(s, length), (spec,))
     if trainable:
         kernels = layer.kernels.detach().clone().requires_grad_(True)
-        assert gradcheck(lambda k: functional_call(layer, {"kernels": k}, (spec.detach(),)), (kernels,))
+        fixed = spec.detach()
+        assert gradcheck(lambda k: functional_call(layer, {"kernels": k}, (fixed,)), (kernels,))
 
 
 def test_power_spectrogram_gradient_is_finite_at_silence():

@@ -20,8 +20,15 @@ from torchspec import InverseSpectrogram, Spectrogram
 @pytest.mark.parametrize(("dtype", "tol"), [(torch.float32, 1e-5), (torch.float64, 1e-10)])
 def test_log_bins_matchdirect_dft(n_fft, hop, f_min, f_max, n_bins, dtype, tol):
     layer = Spectrogram(
-        n_fft, hop_length=hop, power=None, freq_scale="log", f_min=f_min, f_max=f_max,
-        n_bins=n_bins, sample_rate=SAMPLE_RATE, dtype=dtype,
+        n_fft,
+        hop_length=hop,
+        power=None,
+        freq_scale="log",
+        f_min=f_min,
+        f_max=f_max,
+        n_bins=n_bins,
+        sample_rate=SAMPLE_RATE,
+        dtype=dtype,
     )
     freqs = layer.frequencies
     assert freqs.shape == (n_bins,)
@@ -38,7 +45,12 @@ def test_log_bins_matchdirect_dft(n_fft, hop, f_min, f_max, n_bins, dtype, tol):
 
 def test_tone_peaks_at_its_log_bin():
     layer = Spectrogram(
-        4096, hop_length=1024, freq_scale="log", f_min=55.0, f_max=7040.0, n_bins=85,
+        4096,
+        hop_length=1024,
+        freq_scale="log",
+        f_min=55.0,
+        f_max=7040.0,
+        n_bins=85,
         sample_rate=SAMPLE_RATE,
     )  # 12 bins per octave: A1 .. A8
     freqs = layer.frequencies
@@ -50,11 +62,16 @@ def test_tone_peaks_at_its_log_bin():
 
 def test_two_lines_give_array_and_frequencies():
     spec = Spectrogram(
-        1024, hop_length=256, freq_scale="log", f_min=50.0, f_max=8000.0, n_bins=96,
+        1024,
+        hop_length=256,
+        freq_scale="log",
+        f_min=50.0,
+        f_max=8000.0,
+        n_bins=96,
         sample_rate=SAMPLE_RATE,
     )
-    S, hz = spec(torch.randn(2, SAMPLE_RATE)).numpy(), spec.frequencies.numpy()
-    assert S.shape == (2, 96, 87) and hz.shape == (96,)
+    array, hz = spec(torch.randn(2, SAMPLE_RATE)).numpy(), spec.frequencies.numpy()
+    assert array.shape == (2, 96, 87) and hz.shape == (96,)
 
 
 def test_linear_frequencies():

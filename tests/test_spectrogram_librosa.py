@@ -43,7 +43,7 @@ CASES = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference(case: tuple) -> np.ndarray:
     n_fft, win_length, hop, window, center, pad_mode = case
     y = make_signal(3 * n_fft + 1234)
