@@ -255,15 +255,19 @@ class Spectrogram(ExactBuffersModule):
         _check_device(waveform, self.window, "Spectrogram")
         dtype = compute_dtype(waveform.dtype)
         x = waveform.to(dtype)
-        if hasattr(self, "kernels"):
-            spec = conv.analyse(x, self.kernels.to(dtype), self.framing, "Spectrogram")
-        else:
+        if not hasattr(self, "kernels"):
             spec = conv.analyse_fft(
                 x, self.window.to(dtype), self.framing, onesided=self.onesided, layer="Spectrogram"
             )
+            if self._divisor != 1.0:
+                spec = spec / self._divisor
+            return _power(spec, self.power, waveform.dtype)
+        pairs = conv.analyse(x, self.kernels.to(dtype), self.framing, "Spectrogram")
         if self._divisor != 1.0:
-            spec = spec / self._divisor
-        return _power(spec, self.power, waveform.dtype)
+            pairs = pairs / self._divisor
+        if self.power == 2.0:
+            return pairs.square().sum(-2).to(waveform.dtype)
+        return _power(conv.to_complex(pairs), self.power, waveform.dtype)
 
     def extra_repr(self) -> str:
         extra = (
