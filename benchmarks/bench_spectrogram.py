@@ -22,6 +22,7 @@ Usage: python benchmarks/bench_spectrogram.py [--device cpu|cuda|all] [--threads
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -139,6 +140,17 @@ def run(device: str, warmup: int, repeats: int) -> list[Row]:
     return [(g, n, None if fn is None else next(medians), note) for g, n, fn, note in planned]
 
 
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 BASELINES = {"complex": "torch.stft", "power": "torch.stft + abs()**2", "trainable": "nnAudio STFT"}
 
 
@@ -148,7 +160,7 @@ def table(device: str, rows: list[Row], threads: int) -> str:
     if device == "cuda":
         machine = torch.cuda.get_device_name()
     else:
-        machine = f"{platform.processor() or platform.machine()}, {threads} threads"
+        machine = f"{_cpu_name()}, {threads} threads of {os.cpu_count()} CPUs"
     lines = [
         f"# Spectrogram on {device}",
         "",
