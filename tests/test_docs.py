@@ -1,0 +1,29 @@
+"""The README's example runs, and the demo command prints the tones it generated."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from torchspec.cli import main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_example_runs():
+    text = README.read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "README has no python example"
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), {})
+
+
+def test_demo_finds_the_generated_tones(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        if "strongest bins" in line:
+            low, high = map(float, re.findall(r"\[([\d.]+), ([\d.]+)\]", line)[0])
+            assert abs(low - 440.0) < 11 and abs(high - 1000.0) < 11, line
+    error = float(re.search(r"relative error ([\d.e+-]+)", out).group(1))
+    assert error < 1e-5
