@@ -21,9 +21,10 @@ def test_readme_example_runs():
 def test_demo_finds_the_generated_tones(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    for line in out.splitlines():
-        if "strongest bins" in line:
-            low, high = map(float, re.findall(r"\[([\d.]+), ([\d.]+)\]", line)[0])
-            assert abs(low - 440.0) < 11 and abs(high - 1000.0) < 11, line
+    peak_lines = [line for line in out.splitlines() if "strongest bins" in line]
+    assert len(peak_lines) == 2, out
+    for line in peak_lines:
+        low, high = map(float, re.findall(r"\[([\d.]+), ([\d.]+)\]", line)[0])
+        assert abs(low - 440.0) < 11 and abs(high - 1000.0) < 11, line
     error = float(re.search(r"relative error ([\d.e+-]+)", out).group(1))
     assert error < 1e-5
