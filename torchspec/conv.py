@@ -198,6 +198,8 @@ def synthesise_fft(
     ``window`` is ``(win_length,)``, zero-padded to ``n_fft`` as in :func:`analyse_fft`.
     """
     lead, (n_freq, n_frames) = spec.shape[:-2], spec.shape[-2:]
+    total = framing.n_fft + framing.hop_length * (n_frames - 1)
+    start, end = _kept(total, framing, length)
     y = torch.istft(
         spec.reshape(-1, n_freq, n_frames),
         framing.n_fft,
@@ -206,8 +208,10 @@ def synthesise_fft(
         window=window,
         center=framing.center,
         onesided=onesided,
-        length=length,
+        length=end - start,  # never past the signal: zero-extend below, as the conv route
     )
+    if length is not None and y.shape[-1] < length:
+        y = F.pad(y, (0, length - y.shape[-1]))
     return y.reshape(*lead, y.shape[-1])
 
 
