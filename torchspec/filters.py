@@ -119,3 +119,116 @@ def log_frequencies(f_min: float, f_max: float, n_bins: int) -> Tensor:
         return torch.tensor([float(f_min)], dtype=torch.float64)
     step = torch.arange(n_bins, dtype=torch.float64) / (n_bins - 1)
     return f_min * (f_max / f_min) ** step
+
+
+MEL_SCALES = ("htk", "slaney")
+
+# Slaney's mel scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above (27 mels per
+# factor 6.4 in frequency), as in librosa and torchaudio.
+_SLANEY_HZ_PER_MEL = 200.0 / 3
+_SLANEY_BREAK_HZ = 1000.0
+_SLANEY_BREAK_MEL = _SLANEY_BREAK_HZ / _SLANEY_HZ_PER_MEL
+_SLANEY_LOG_STEP = math.log(6.4) / 27.0
+
+
+def hz_to_mel(hz: Tensor, mel_scale: str = "htk") -> Tensor:
+    """Frequency in Hz to mels on the ``"htk"`` or ``"slaney"`` scale (float64 tensors)."""
+    hz = torch.as_tensor(hz, dtype=torch.float64)
+    if mel_scale == "htk":
+        return 2595.0 * torch.log10(1.0 + hz / 700.0)
+    linear = hz / _SLANEY_HZ_PER_MEL
+    log = _SLANEY_BREAK_MEL + torch.log(hz.clamp(min=_SLANEY_BREAK_HZ) / _SLANEY_BREAK_HZ) / (
+        _SLANEY_LOG_STEP
+    )
+    return torch.where(hz >= _SLANEY_BREAK_HZ, log, linear)
+
+
+def mel_to_hz(mel: Tensor, mel_scale: str = "htk") -> Tensor:
+    """Mels on the ``"htk"`` or ``"slaney"`` scale to Hz: the inverse of :func:`hz_to_mel`."""
+    mel = torch.as_tensor(mel, dtype=torch.float64)
+    if mel_scale == "htk":
+        return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+    linear = mel * _SLANEY_HZ_PER_MEL
+    log = _SLANEY_BREAK_HZ * torch.exp(_SLANEY_LOG_STEP * (mel - _SLANEY_BREAK_MEL))
+    return torch.where(mel >= _SLANEY_BREAK_MEL, log, linear)
+
+
+def triangular_filterbank(bin_hz: Tensor, edges_hz: Tensor) -> Tensor:
+    """Triangles over frequency: filter ``m`` rises from ``edges[m]`` to 1 at ``edges[m+1]``
+    and falls back to 0 at ``edges[m+2]``.
+
+    Args:
+        bin_hz: ``(n_freq,)`` frequency of every input bin in Hz.
+        edges_hz: ``(n_filters + 2,)`` increasing edge frequencies in Hz.
+
+    Returns:
+        ``(n_freq, n_filters)`` float64, non-negative.
+    """
+    bin_hz = bin_hz.to(torch.float64)
+    edges_hz = edges_hz.to(torch.float64)
+    width = edges_hz[1:] - edges_hz[:-1]
+    offset = edges_hz[None, :] - bin_hz[:, None]  # (n_freq, n_filters + 2)
+    rising = -offset[:, :-2] / width[:-1]
+    falling = offset[:, 2:] / width[1:]
+    return torch.clamp(torch.minimum(rising, falling), min=0.0)
+
+
+def mel_filterbank(
+    *,
+    n_freq: int,
+    sample_rate: float,
+    f_min: float,
+    f_max: float,
+    n_mels: int,
+    mel_scale: str = "htk",
+    norm: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Triangular mel filters over the bins ``0 .. sample_rate / 2`` of a onesided STFT.
+
+    The ``n_mels + 2`` edges are equally spaced in mels from ``f_min`` to ``f_max``
+    (librosa.filters.mel, torchaudio.functional.melscale_fbanks). ``norm="slaney"`` divides
+    each triangle by its width in Hz over 2 (constant energy per band).
+
+    Returns:
+        ``(n_freq, n_mels)`` float64 filterbank, and the ``(n_mels + 2,)`` edges in Hz (the
+        centre of band ``m`` is ``edges[m + 1]``).
+    """
+    bin_hz = torch.linspace(0.0, sample_rate / 2, n_freq, dtype=torch.float64)
+    mel_edges = torch.linspace(
+        float(hz_to_mel(torch.tensor(f_min), mel_scale)),
+        float(hz_to_mel(torch.tensor(f_max), mel_scale)),
+        n_mels + 2,
+        dtype=torch.float64,
+    )
+    edges = mel_to_hz(mel_edges, mel_scale)
+    bank = triangular_filterbank(bin_hz, edges)
+    if norm == "slaney":
+        bank = bank * (2.0 / (edges[2:] - edges[:-2]))
+    return bank, edges
+
+
+def dct_matrix(n_in: int, n_out: int, *, dct_type: int = 2, norm: str | None = "ortho") -> Tensor:
+    """Matrix ``D`` with ``x @ D`` equal to the first ``n_out`` coefficients of
+    ``scipy.fft.dct(x, type=dct_type, norm=norm)`` over the last axis of length ``n_in``.
+
+    Types 2 and 3, ``norm`` None or ``"ortho"`` (scipy's definitions).
+
+    Returns:
+        ``(n_in, n_out)`` float64.
+    """
+    n = torch.arange(n_in, dtype=torch.float64)[:, None]
+    k = torch.arange(n_out, dtype=torch.float64)[None, :]
+    if dct_type == 2:
+        # y[k] = 2 sum_n x[n] cos(pi k (2n + 1) / (2N))
+        matrix = 2.0 * torch.cos(math.pi * k * (2.0 * n + 1.0) / (2.0 * n_in))
+        if norm == "ortho":
+            matrix = matrix * math.sqrt(1.0 / (2.0 * n_in))
+            matrix[:, 0] = matrix[:, 0] / math.sqrt(2.0)
+        return matrix
+    # type 3: y[k] = x[0] + 2 sum_{n>=1} x[n] cos(pi n (2k + 1) / (2N))
+    matrix = 2.0 * torch.cos(math.pi * n * (2.0 * k + 1.0) / (2.0 * n_in))
+    matrix[0, :] = 1.0
+    if norm == "ortho":
+        matrix = matrix * math.sqrt(1.0 / (2.0 * n_in))
+        matrix[0, :] = 1.0 / math.sqrt(n_in)
+    return matrix
