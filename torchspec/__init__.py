@@ -1,10 +1,22 @@
 """torchspec: audio time-frequency layers for PyTorch.
 
-STFT as a strided convolution with fixed or trainable Fourier kernels, a log-frequency STFT, and
-the inverse STFT, all ``nn.Module`` layers with torchaudio's names and defaults.
+STFT as a strided convolution with fixed or trainable Fourier kernels, a log-frequency STFT, the
+inverse STFT, and heads on top (mel, MFCC, LFCC, decibels), all ``nn.Module`` layers with
+torchaudio's names and defaults.
 """
 
+from .mel import LFCC, MFCC, MelScale, MelSpectrogram
+from .scaling import AmplitudeToDB, amplitude_to_db
 from .spectrogram import InverseSpectrogram, Spectrogram
 
-__all__ = ["InverseSpectrogram", "Spectrogram"]
+__all__ = [
+    "LFCC",
+    "MFCC",
+    "AmplitudeToDB",
+    "InverseSpectrogram",
+    "MelScale",
+    "MelSpectrogram",
+    "Spectrogram",
+    "amplitude_to_db",
+]
 __version__ = "0.1.0"

@@ -1,0 +1,109 @@
+"""Decibel scaling: AmplitudeToDB, per item so no result depends on the rest of the batch."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from .checks import check_choice, compute_dtype
+
+
+def amplitude_to_db(
+    x: Tensor,
+    *,
+    multiplier: float = 10.0,
+    ref: float | str = 1.0,
+    amin: float = 1e-10,
+    top_db: float | None = None,
+) -> Tensor:
+    """``multiplier * log10(max(x, amin) / ref)``, floored at ``top_db`` below each item's peak.
+
+    An item is one ``(freq, time)`` spectrogram: the last two dims. ``ref="max"`` uses each
+    item's own maximum (``librosa.power_to_db(S, ref=np.max)`` per spectrogram).
+
+    Args:
+        x: ``(..., freq, time)`` non-negative power (``multiplier=10``) or magnitude (``20``).
+            Without ``ref="max"`` and ``top_db`` any shape works, elementwise.
+
+    Returns:
+        Tensor of the shape and dtype of ``x``, in dB.
+    """
+    per_item = ref == "max" or top_db is not None
+    if per_item and x.dim() < 2:
+        raise ValueError(
+            f"ref='max' and top_db work per (freq, time) spectrogram; got shape {tuple(x.shape)}"
+        )
+    dtype = x.dtype
+    x = x.to(compute_dtype(dtype))  # amin = 1e-10 underflows to 0 in float16
+    db = multiplier * torch.log10(torch.clamp(x, min=amin))
+    if ref == "max":
+        peak = torch.clamp(x.amax(dim=(-2, -1), keepdim=True), min=amin)
+        db = db - multiplier * torch.log10(peak)
+    else:
+        db = db - multiplier * math.log10(max(amin, float(ref)))
+    if top_db is not None:
+        floor = db.amax(dim=(-2, -1), keepdim=True) - top_db
+        db = torch.maximum(db, floor)
+    return db.to(dtype)
+
+
+class AmplitudeToDB(nn.Module):
+    """Power or magnitude spectrogram to decibels. Drop-in for torchaudio's ``AmplitudeToDB``.
+
+    Computes ``multiplier * log10(max(x, amin)) - multiplier * log10(max(ref, amin))`` with
+    ``multiplier`` 10 for power and 20 for magnitude, then, if ``top_db`` is set, raises every
+    value to at least ``top_db`` below the maximum.
+
+    Unlike torchaudio, ``ref="max"`` and ``top_db`` act on each ``(freq, time)`` spectrogram on
+    its own, whatever the number of leading dims: the result for an item never depends on what
+    else is in the batch. (torchaudio takes one maximum over the whole tensor for 2-D and 3-D
+    input and one per batch item for 4-D input; with ``(batch, 1, freq, time)`` the two agree.)
+
+    Args:
+        stype: ``"power"`` (default) or ``"magnitude"``.
+        top_db: floor in dB below each item's peak, >= 0, or None (default) for no floor.
+
+    Keyword-only args:
+        ref: reference value (> 0) that maps to 0 dB, or ``"max"``: each item's maximum.
+            Default 1.0.
+        amin: smallest value taken into the logarithm, > 0. Default 1e-10 (torchaudio's).
+
+    Shapes:
+        input ``(..., freq, time)``; output the same shape and dtype.
+
+    Example: ``librosa.power_to_db(S, ref=np.max)`` for a mel spectrogram ``mel`` is
+        ``AmplitudeToDB(ref="max")(mel)``.
+    """
+
+    def __init__(
+        self,
+        stype: str = "power",
+        top_db: float | None = None,
+        *,
+        ref: float | str = 1.0,
+        amin: float = 1e-10,
+    ) -> None:
+        super().__init__()
+        check_choice("stype", stype, ("power", "magnitude"))
+        if top_db is not None and not top_db >= 0:
+            raise ValueError(f"top_db must be >= 0 dB or None, got {top_db!r}")
+        if not (ref == "max" or (isinstance(ref, (int, float)) and ref > 0)):
+            raise ValueError(f"ref must be a number > 0 or 'max', got {ref!r}")
+        if not amin > 0:
+            raise ValueError(f"amin must be > 0, got {amin!r}")
+        self.stype, self.top_db, self.ref, self.amin = stype, top_db, ref, float(amin)
+        self.multiplier = 10.0 if stype == "power" else 20.0
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Args: x ``(..., freq, time)`` non-negative. Returns dB of the same shape."""
+        if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
+            got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+            raise TypeError(f"AmplitudeToDB expects a real floating-point spectrogram, got {got}")
+        return amplitude_to_db(
+            x, multiplier=self.multiplier, ref=self.ref, amin=self.amin, top_db=self.top_db
+        )
+
+    def extra_repr(self) -> str:
+        return f"stype='{self.stype}', top_db={self.top_db}, ref={self.ref!r}, amin={self.amin}"
