@@ -1,0 +1,130 @@
+"""Mel, dB and MFCC heads against librosa in float64 (the value reference).
+
+Every librosa call below states ``pad_mode="reflect"``: librosa pads with zeros by default,
+torchaudio (and so torchspec, as a drop-in) reflects.
+
+Tolerances (float32 layers against float64 librosa): mel 3e-5 relative, float32 rounding of
+the STFT and of 1025-term filter sums (measured ~1e-7); dB 1e-3 dB absolute (float32 log10 of
+values spanning 100 dB); MFCC 1e-4 relative (a DCT of dB values, some near zero).
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+import scipy.fft
+import torch
+from helpers import SAMPLE_RATE, make_signal, rel_err
+
+from torchspec import LFCC, MFCC, AmplitudeToDB, MelSpectrogram
+
+Y = make_signal(2 * SAMPLE_RATE)
+X = torch.from_numpy(Y).float()
+STFT = {"n_fft": 2048, "hop_length": 512}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ({"mel_scale": "slaney", "norm": "slaney"}, {"htk": False, "norm": "slaney"}),
+        ({"mel_scale": "htk", "norm": None}, {"htk": True, "norm": None}),
+        ({"mel_scale": "htk", "norm": "slaney"}, {"htk": True, "norm": "slaney"}),
+    ],
+    ids=["slaney-slaney", "htk-none", "htk-slaney"],
+)
+@pytest.mark.parametrize("power", [1.0, 2.0])
+@pytest.mark.parametrize(("f_min", "f_max"), [(0.0, None), (30.0, 8000.0)])
+def test_melspectrogram_matches_librosa(ours, theirs, power, f_min, f_max):
+    """``librosa.feature.melspectrogram(y, sr, n_fft=2048, hop_length=512, n_mels=128,
+    power=, fmin=, fmax=, htk=, norm=, pad_mode="reflect")``."""
+    expected = librosa.feature.melspectrogram(
+        y=Y,
+        sr=SAMPLE_RATE,
+        n_mels=128,
+        power=power,
+        fmin=f_min,
+        fmax=f_max,
+        pad_mode="reflect",
+        dtype=np.float64,
+        **STFT,
+        **theirs,
+    )
+    layer = MelSpectrogram(
+        SAMPLE_RATE, n_mels=128, power=power, f_min=f_min, f_max=f_max, **STFT, **ours
+    )
+    actual = layer(X)
+    assert actual.dtype == torch.float32
+    assert rel_err(actual, expected) <= 3e-5
+
+
+def test_mel_frequencies_are_librosa_band_centres():
+    layer = MelSpectrogram(SAMPLE_RATE, n_mels=40, f_min=50.0, f_max=9000.0, mel_scale="slaney")
+    edges = librosa.mel_frequencies(n_mels=42, fmin=50.0, fmax=9000.0, htk=False)
+    np.testing.assert_allclose(layer.frequencies.numpy(), edges[1:-1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("ref", [1.0, "max"])
+@pytest.mark.parametrize("top_db", [None, 80.0, 40.0])
+@pytest.mark.parametrize("stype", ["power", "magnitude"])
+def test_decibels_match_librosa(ref, top_db, stype):
+    """``librosa.power_to_db(S, ref=1.0 | np.max, amin=1e-10, top_db=)``; for magnitudes
+    ``librosa.amplitude_to_db(S, ref=, amin=1e-5, top_db=)`` (librosa squares amin)."""
+    mel = librosa.feature.melspectrogram(y=Y, sr=SAMPLE_RATE, pad_mode="reflect", **STFT)
+    librosa_ref = np.max if ref == "max" else ref
+    if stype == "power":
+        spec, amin = mel, 1e-10
+        expected = librosa.power_to_db(spec, ref=librosa_ref, amin=amin, top_db=top_db)
+    else:
+        spec, amin = np.sqrt(mel), 1e-5
+        expected = librosa.amplitude_to_db(spec, ref=librosa_ref, amin=amin, top_db=top_db)
+    layer = AmplitudeToDB(stype, top_db, ref=ref, amin=amin)
+    actual = layer(torch.from_numpy(spec).float())
+    assert np.abs(actual.double().numpy() - expected).max() <= 1e-3
+
+
+def test_power_to_db_like_librosa_in_two_lines():
+    """The field question: a log-scaled mel spectrogram like librosa.power_to_db(S, ref=np.max)."""
+    mel = MelSpectrogram(SAMPLE_RATE, **STFT)(X)
+    mel_db = AmplitudeToDB(ref="max")(mel)
+    expected = librosa.power_to_db(mel.double().numpy(), ref=np.max)
+    assert np.abs(mel_db.double().numpy() - expected).max() <= 1e-3
+
+
+@pytest.mark.parametrize("n_mfcc", [20, 40])
+@pytest.mark.parametrize("lifter", [0, 22])
+@pytest.mark.parametrize("dct_type", [2, 3])
+def test_mfcc_matches_librosa(n_mfcc, lifter, dct_type):
+    """``librosa.feature.mfcc(y, sr, n_mfcc=, dct_type=, lifter=, n_fft=2048, hop_length=512,
+    n_mels=128, pad_mode="reflect")``: librosa's mel defaults are the Slaney scale and norm."""
+    expected = librosa.feature.mfcc(
+        y=Y,
+        sr=SAMPLE_RATE,
+        n_mfcc=n_mfcc,
+        dct_type=dct_type,
+        lifter=lifter,
+        n_mels=128,
+        pad_mode="reflect",
+        **STFT,
+    )
+    melkwargs = {"n_mels": 128, "mel_scale": "slaney", "norm": "slaney", **STFT}
+    layer = MFCC(SAMPLE_RATE, n_mfcc, dct_type, melkwargs=melkwargs, lifter=lifter)
+    assert rel_err(layer(X), expected) <= 1e-4
+
+
+@pytest.mark.parametrize("log_lf", [False, True])
+def test_lfcc_matches_its_definition(log_lf):
+    """LFCC composed in float64 from librosa.stft (reflect), linear triangles from 0 to the
+    Nyquist frequency, ``librosa.power_to_db(top_db=80)`` or ``log(x + 1e-6)``, and
+    ``scipy.fft.dct(type=2, norm="ortho")``."""
+    power = np.abs(librosa.stft(Y, pad_mode="reflect", **STFT)) ** 2
+    bins = np.linspace(0, SAMPLE_RATE / 2, power.shape[0])
+    edges = np.linspace(0, SAMPLE_RATE / 2, 64 + 2)
+    rising = (bins[:, None] - edges[None, :-2]) / (edges[1:-1] - edges[:-2])
+    falling = (edges[None, 2:] - bins[:, None]) / (edges[2:] - edges[1:-1])
+    bank = np.maximum(0, np.minimum(rising, falling))
+    energies = bank.T @ power
+    logged = np.log(energies + 1e-6) if log_lf else librosa.power_to_db(energies, top_db=80.0)
+    expected = scipy.fft.dct(logged, type=2, norm="ortho", axis=0)[:30]
+    layer = LFCC(SAMPLE_RATE, n_filter=64, n_lfcc=30, log_lf=log_lf, speckwargs=STFT)
+    assert rel_err(layer(X), expected) <= 1e-4
