@@ -61,3 +61,49 @@ def test_inverse_equals_torchaudio(kw, length):
     actual = InverseSpectrogram(**kw)(spec, length)
     assert actual.shape == expected.shape
     assert rel_err(actual, expected) <= 1e-6
+
+
+HEAD_CASES = [
+    ("MelSpectrogram", {}),
+    ("MelSpectrogram", {"sample_rate": 22050, "n_fft": 1024, "n_mels": 64, "f_min": 30.0}),
+    ("MelSpectrogram", {"n_mels": 40, "norm": "slaney", "mel_scale": "slaney", "power": 1.0}),
+    ("MFCC", {}),
+    ("MFCC", {"n_mfcc": 13, "log_mels": True, "melkwargs": {"n_fft": 512, "n_mels": 40}}),
+    ("MFCC", {"n_mfcc": 20, "norm": None, "melkwargs": {"mel_scale": "slaney"}}),
+    ("LFCC", {}),
+    ("LFCC", {"n_filter": 64, "n_lfcc": 20, "log_lf": True, "speckwargs": {"n_fft": 512}}),
+]
+
+
+@pytest.mark.parametrize(("name", "kw"), HEAD_CASES, ids=str)
+def test_heads_equal_torchaudio(name, kw):
+    """(batch, 1, time) input: torchaudio's top_db (MFCC, LFCC) is then per item, as ours."""
+    import torchspec
+
+    x = torch.from_numpy(make_signal(16000, channels=3)).float().reshape(3, 1, 16000)
+    expected = getattr(torchaudio.transforms, name)(**kw)(x)
+    actual = getattr(torchspec, name)(**kw)(x)
+    assert actual.shape == expected.shape
+    assert rel_err(actual, expected) <= 1e-5
+
+
+@pytest.mark.parametrize("kw", [{}, {"n_mels": 40, "f_max": 6000.0, "norm": "slaney"}], ids=str)
+def test_melscale_equals_torchaudio(kw):
+    from torchspec import MelScale
+
+    spec = torchaudio.transforms.Spectrogram()(torch.randn(2, 8000))
+    expected = torchaudio.transforms.MelScale(**kw)(spec)
+    assert rel_err(MelScale(**kw)(spec), expected) <= 1e-6
+
+
+@pytest.mark.parametrize("stype", ["power", "magnitude"])
+@pytest.mark.parametrize("top_db", [None, 80.0, 30.0])
+def test_amplitude_to_db_equals_torchaudio_on_4d_input(stype, top_db):
+    """On (batch, 1, freq, time) torchaudio floors per item, as torchspec always does."""
+    from torchspec import AmplitudeToDB
+
+    gains = torch.tensor([1e-4, 1.0, 1e4])[:, None, None, None]
+    spec = torch.rand(3, 1, 64, 50) * gains
+    expected = torchaudio.transforms.AmplitudeToDB(stype, top_db)(spec)
+    actual = AmplitudeToDB(stype, top_db)(spec)
+    assert (actual - expected).abs().max() <= 1e-4
