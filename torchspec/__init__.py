@@ -5,13 +5,16 @@ inverse STFT, and heads on top (mel, MFCC, LFCC, decibels), all ``nn.Module`` la
 torchaudio's names and defaults.
 """
 
+from .cqt import CQT, VQT
 from .mel import LFCC, MFCC, MelScale, MelSpectrogram
 from .scaling import AmplitudeToDB, amplitude_to_db
 from .spectrogram import InverseSpectrogram, Spectrogram
 
 __all__ = [
+    "CQT",
     "LFCC",
     "MFCC",
+    "VQT",
     "AmplitudeToDB",
     "InverseSpectrogram",
     "MelScale",

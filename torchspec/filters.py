@@ -232,3 +232,118 @@ def dct_matrix(n_in: int, n_out: int, *, dct_type: int = 2, norm: str | None = "
         matrix = matrix * math.sqrt(1.0 / (2.0 * n_in))
         matrix[0, :] = 1.0 / math.sqrt(n_in)
     return matrix
+
+
+# Equivalent noise bandwidth of the CQT windows in bins: n * sum(w**2) / sum(w)**2 (librosa's
+# table values, so that the Nyquist check of a filter bank agrees with librosa's).
+CQT_WINDOWS: dict[str, tuple[WindowFn, float]] = {
+    "hann": (torch.hann_window, 1.50018310546875),
+    "hamming": (torch.hamming_window, 1.3629455320350348),
+    "blackman": (torch.blackman_window, 1.7269681554262326),
+    "boxcar": (lambda n, **kw: torch.ones(n, **kw), 1.0),
+}
+
+
+def geometric_frequencies(f_min: float, n_bins: int, bins_per_octave: int) -> Tensor:
+    """``f_min * 2 ** (k / bins_per_octave)`` for ``k < n_bins`` (librosa.cqt_frequencies).
+
+    Returns:
+        ``(n_bins,)`` float64, Hz.
+    """
+    k = torch.arange(n_bins, dtype=torch.float64)
+    return f_min * 2.0 ** (k / bins_per_octave)
+
+
+def relative_bandwidth(freqs: Tensor, bins_per_octave: int) -> Tensor:
+    """Relative bandwidth ``alpha`` of each bin from the local spacing of ``freqs``.
+
+    ``alpha = (2**(2/b) - 1) / (2**(2/b) + 1)`` with ``b`` the local bins per octave: centred
+    differences of ``log2(freqs)`` inside, one-sided at both ends (librosa's
+    ``_relative_bandwidth``); a single bin uses ``bins_per_octave``.
+
+    Returns:
+        ``(n_bins,)`` float64.
+    """
+    if freqs.numel() == 1:
+        b = torch.full_like(freqs, float(bins_per_octave))
+    else:
+        logf = torch.log2(freqs)
+        b = torch.empty_like(freqs)
+        b[0] = 1 / (logf[1] - logf[0])
+        b[-1] = 1 / (logf[-1] - logf[-2])
+        b[1:-1] = 2 / (logf[2:] - logf[:-2])
+    ratio = 2.0 ** (2 / b)
+    return (ratio - 1) / (ratio + 1)
+
+
+def wavelet_lengths(
+    freqs: Tensor, alpha: Tensor, *, sample_rate: float, filter_scale: float, gamma: Tensor | float
+) -> Tensor:
+    """Filter lengths in samples (fractional): ``Q * sample_rate / (freqs + gamma / alpha)``
+    with ``Q = filter_scale / alpha`` (librosa.filters.wavelet_lengths)."""
+    return filter_scale / alpha * sample_rate / (freqs + gamma / alpha)
+
+
+def erb_gamma(alpha: Tensor) -> Tensor:
+    """librosa's default VQT ``gamma``: the equivalent rectangular bandwidth offset
+    ``24.7 * alpha / 0.108`` Hz."""
+    return alpha * 24.7 / 0.108
+
+
+def cqt_kernels(
+    freqs: Tensor,
+    lengths: Tensor,
+    *,
+    sample_rate: float,
+    window: str,
+    norm: float | None,
+    half: int,
+) -> Tensor:
+    """Correlation kernels of the wavelet transform ``C(t) = sum_j psi(j) x(t - j)``.
+
+    ``psi_k(j) = w[j - j0] * exp(2j*pi*f_k*j / sample_rate) / ||.||_norm`` at the integer
+    times ``j`` in ``[j0, floor(L_k/2))``, ``j0 = floor(-L_k/2)``, with a periodic window over
+    those samples: librosa.filters.wavelet. The convolution is returned as correlation
+    kernels ``K_k[half + m] = psi_k(-m)`` for ``m`` in ``[-half, half)``, so that index
+    ``half`` of a frame of ``2 * half`` samples is the time ``t``.
+
+    Args:
+        freqs: ``(n_bins,)`` centre frequencies in Hz.
+        lengths: ``(n_bins,)`` fractional filter lengths in samples at ``sample_rate``.
+        norm: ``p`` of the ``L_p`` normalisation (1, 2, ``inf``) or None for none.
+        half: at least ``ceil(max(lengths) / 2) + 1``.
+
+    Returns:
+        ``(n_bins, 2, 2 * half)`` float64, real and imaginary parts.
+    """
+    window_fn = CQT_WINDOWS[window][0]
+    out = torch.zeros(freqs.numel(), 2, 2 * half, dtype=torch.float64)
+    for k, (freq, length) in enumerate(zip(freqs.tolist(), lengths.tolist(), strict=True)):
+        first = math.floor(-length / 2)
+        t = torch.arange(first, math.floor(length / 2), dtype=torch.float64)
+        phase = 2 * math.pi * freq / sample_rate * t
+        w = window_fn(t.numel(), dtype=torch.float64)
+        wave = torch.stack((torch.cos(phase) * w, torch.sin(phase) * w))
+        if norm is not None:
+            wave = wave / torch.linalg.vector_norm(w, ord=norm)  # |w exp(.)| = |w|
+        # time j sits at index half - j: reversed, from half - (last j) to half - first
+        out[k, :, half - (first + t.numel() - 1) : half - first + 1] = wave.flip(-1)
+    return out
+
+
+def lowpass_half_band(*, taps: int = 65, beta: float = 10.06) -> Tensor:
+    """Kaiser-windowed sinc lowpass for decimation by 2, unit gain at DC.
+
+    Cut-off at a quarter of the sampling rate (the decimated Nyquist frequency), transition
+    from 0.2 to 0.3 of the rate, about 100 dB stop-band (``beta = 0.1102 * (100 - 8.7)``).
+
+    Returns:
+        ``(taps,)`` float64, symmetric, odd length.
+    """
+    n = torch.arange(taps, dtype=torch.float64) - (taps - 1) / 2
+    h = (
+        0.5
+        * torch.sinc(0.5 * n)
+        * torch.kaiser_window(taps, periodic=False, beta=beta, dtype=torch.float64)
+    )
+    return h / h.sum()
