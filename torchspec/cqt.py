@@ -6,8 +6,11 @@ One layer, two routes that compute the same function:
   frames of the full-rate signal by the shared analysis primitive, one call per octave so that
   short kernels are not padded to the longest one;
 - multirate (fixed kernels): each octave is analysed on a copy of the signal decimated by the
-  largest power of two that its bandwidth and ``hop_length`` allow, through a cascade of
-  100 dB Kaiser-sinc half-band filters; frames land on the same samples, so any hop works (a
+  largest power of two ``d`` that its bandwidth and ``hop_length`` allow. The copies come from
+  one FFT of the padded signal: the spectrum below ``0.4 * rate / d`` is kept exactly, tapered
+  to zero at the decimated Nyquist frequency (raised cosine), and inverted at ``1/d`` of the
+  length. Nothing aliases, the passband has no ripple, and the kernels are the full-rate
+  wavelets sampled every ``d`` taps, so frames land on the same instants; any hop works (a
   hop with few factors of two simply decimates less).
 """
 
@@ -25,13 +28,36 @@ from .checks import check_choice, check_int, check_waveform, compute_dtype
 from .spectrogram import _check_device, _power
 
 C1_HZ = 32.70319566257483
-PASSBAND = 0.2  # of the rate before a decimation by 2: what the half-band filter keeps exactly
-LOWPASS_TAPS = 65
+PASSBAND = 0.4  # fraction of a decimated copy's sampling rate that it keeps exactly
+EDGE = 64  # samples at the lowest rate between the padded signal's ends and any frame
 
 
 def _is_power_of_two_factor(hop: int) -> int:
     """Largest power of two dividing ``hop``."""
     return hop & -hop
+
+
+def _decimated_copies(signal: Tensor, factors: list[int]) -> dict[int, Tensor]:
+    """Copies of ``(batch, time)`` ``signal`` at ``1/d`` of its rate for each power of two ``d``.
+
+    One FFT: copy ``d`` keeps the spectrum below ``PASSBAND`` of its own rate exactly, a raised
+    cosine takes it to zero at its Nyquist frequency, and an inverse FFT of ``1/d`` of the
+    length gives samples ``0, d, 2d, ...`` of that band-limited signal.
+    """
+    top = max(factors)
+    length = -(-signal.shape[-1] // (2 * top)) * (2 * top)
+    spectrum = torch.fft.rfft(signal, n=length)
+    copies = {}
+    for factor in factors:
+        if factor == 1:
+            copies[1] = signal
+            continue
+        size = length // factor
+        nu = torch.arange(size // 2 + 1, device=signal.device, dtype=signal.dtype) / size
+        ramp = ((nu - PASSBAND) / (0.5 - PASSBAND)).clamp(0, 1)
+        taper = 0.5 + 0.5 * torch.cos(math.pi * ramp)
+        copies[factor] = torch.fft.irfft(spectrum[:, : size // 2 + 1] * taper, n=size) / factor
+    return copies
 
 
 def _decimate_kernels(kernels: Tensor, half: int, factor: int) -> Tensor:
@@ -161,7 +187,7 @@ class VQT(ExactBuffersModule):
         while end > 0:
             start = max(0, end - bins_per_octave)
             band = float(cutoffs[start:end].max())
-            while factor < hop_factor and band <= PASSBAND * sample_rate / factor:
+            while factor < hop_factor and band <= PASSBAND * sample_rate / (2 * factor):
                 factor *= 2
             self._groups.insert(0, (start, end, factor))
             end = start
@@ -191,13 +217,6 @@ class VQT(ExactBuffersModule):
             self.register_exact_buffer(
                 f"multirate_kernels_{g}", low, dtype=dtype, device=device, persistent=False
             )
-        self.register_exact_buffer(
-            "lowpass",
-            filters.lowpass_half_band(taps=LOWPASS_TAPS),
-            dtype=dtype,
-            device=device,
-            persistent=False,
-        )
         self._reach = max(self._half(g, direct=True) for g in range(len(self._groups)))
 
     def _half(self, group: int, *, direct: bool) -> int:
@@ -228,7 +247,7 @@ class VQT(ExactBuffersModule):
         """Args: waveform ``(..., time)``. Returns ``(..., n_bins, frames)``."""
         name = type(self).__name__
         check_waveform(waveform, name)
-        _check_device(waveform, self.lowpass, name)
+        _check_device(waveform, self.kernels_0, name)
         length = waveform.shape[-1]
         if not self.center and length < 2 * self._reach:
             raise ValueError(
@@ -266,7 +285,7 @@ class VQT(ExactBuffersModule):
         reach = max(
             self._half(g, direct=False) * factor for g, (_, _, factor) in enumerate(self._groups)
         )
-        need = reach + LOWPASS_TAPS * top
+        need = reach + EDGE * top
         offset = 0 if self.center else self._reach  # centre of frame 0 in the input
         left = -(-(need + offset) // top) * top - offset
         return left, need + top
@@ -286,14 +305,7 @@ class VQT(ExactBuffersModule):
             signal = F.pad(signal, (left, right))
         else:
             signal = F.pad(signal, (left, right), mode=self.pad_mode)
-        lowpass = self.lowpass.to(x.dtype).reshape(1, 1, -1)
-        levels = {1: signal}
-        factor = 1
-        top = max(f for _, _, f in self._groups)
-        while factor < top:
-            signal = F.conv1d(signal, lowpass, stride=2, padding=LOWPASS_TAPS // 2)
-            factor *= 2
-            levels[factor] = signal
+        levels = _decimated_copies(signal[:, 0], sorted({f for _, _, f in self._groups}))
         out = []
         for g, (_, _, factor) in enumerate(self._groups):
             half = self._half(g, direct=False)
@@ -301,7 +313,7 @@ class VQT(ExactBuffersModule):
             first = centre // factor - half  # start of frame 0 at this level
             hop = self.hop_length // factor
             span = (n_frames - 1) * hop + 2 * half
-            level = levels[factor][:, 0, first : first + span]
+            level = levels[factor][:, first : first + span]
             framing = conv.Framing(2 * half, hop, 0, False, "constant")
             out.append(conv.analyse(level, kernels, framing, type(self).__name__))
         return torch.cat(out, dim=1)

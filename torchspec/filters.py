@@ -329,21 +329,3 @@ def cqt_kernels(
         # time j sits at index half - j: reversed, from half - (last j) to half - first
         out[k, :, half - (first + t.numel() - 1) : half - first + 1] = wave.flip(-1)
     return out
-
-
-def lowpass_half_band(*, taps: int = 65, beta: float = 10.06) -> Tensor:
-    """Kaiser-windowed sinc lowpass for decimation by 2, unit gain at DC.
-
-    Cut-off at a quarter of the sampling rate (the decimated Nyquist frequency), transition
-    from 0.2 to 0.3 of the rate, about 100 dB stop-band (``beta = 0.1102 * (100 - 8.7)``).
-
-    Returns:
-        ``(taps,)`` float64, symmetric, odd length.
-    """
-    n = torch.arange(taps, dtype=torch.float64) - (taps - 1) / 2
-    h = (
-        0.5
-        * torch.sinc(0.5 * n)
-        * torch.kaiser_window(taps, periodic=False, beta=beta, dtype=torch.float64)
-    )
-    return h / h.sum()
