@@ -178,6 +178,11 @@ class VQT(ExactBuffersModule):
                 f"(top bin now at {float(freqs[-1]):.1f} Hz)"
             )
         self._freqs, self._lengths = freqs, lengths
+        # Where a wavelet's spectrum has fallen to its far sidelobes: the centre plus twice the
+        # window's noise bandwidth in bins of sample_rate / L (3 bins for Hann). A decimated copy
+        # must keep this exactly, or the wavelet sampled every d taps aliases (measured: 5e-4
+        # of |C| at most, against 5e-3 when keeping only librosa's cut-off).
+        spread = freqs + 2 * bandwidth * sample_rate / lengths
         gain = lengths.sqrt() if scale else torch.ones_like(lengths)
 
         # Octave groups from the top, as librosa: the lowest group may be partial.
@@ -186,7 +191,7 @@ class VQT(ExactBuffersModule):
         hop_factor = _is_power_of_two_factor(hop_length)
         while end > 0:
             start = max(0, end - bins_per_octave)
-            band = float(cutoffs[start:end].max())
+            band = float(spread[start:end].max())
             while factor < hop_factor and band <= PASSBAND * sample_rate / (2 * factor):
                 factor *= 2
             self._groups.insert(0, (start, end, factor))
