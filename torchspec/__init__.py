@@ -6,6 +6,8 @@ torchaudio's names and defaults.
 """
 
 from .cqt import CQT, VQT
+from .griffinlim import GriffinLim
+from .inverse import InverseCQT, InverseMelScale, InverseMFCC
 from .mel import LFCC, MFCC, MelScale, MelSpectrogram
 from .scaling import AmplitudeToDB, amplitude_to_db
 from .spectrogram import InverseSpectrogram, Spectrogram
@@ -16,6 +18,10 @@ __all__ = [
     "MFCC",
     "VQT",
     "AmplitudeToDB",
+    "GriffinLim",
+    "InverseCQT",
+    "InverseMFCC",
+    "InverseMelScale",
     "InverseSpectrogram",
     "MelScale",
     "MelSpectrogram",

@@ -290,6 +290,25 @@ def erb_gamma(alpha: Tensor) -> Tensor:
     return alpha * 24.7 / 0.108
 
 
+def _wavelet(
+    freq: float, length: float, *, sample_rate: float, window: str, norm: float | None
+) -> tuple[int, Tensor]:
+    """One wavelet of librosa.filters.wavelet: ``(first time, (2, n) real/imag samples)``.
+
+    Samples at the integer times ``j`` in ``[floor(-L/2), floor(L/2))``: a periodic window over
+    them times ``exp(2j*pi*freq*j / sample_rate)``, divided by its ``L_p`` norm.
+    """
+    window_fn = CQT_WINDOWS[window][0]
+    first = math.floor(-length / 2)
+    t = torch.arange(first, math.floor(length / 2), dtype=torch.float64)
+    phase = 2 * math.pi * freq / sample_rate * t
+    w = window_fn(t.numel(), dtype=torch.float64)
+    wave = torch.stack((torch.cos(phase) * w, torch.sin(phase) * w))
+    if norm is not None:
+        wave = wave / torch.linalg.vector_norm(w, ord=norm)  # |w exp(.)| = |w|
+    return first, wave
+
+
 def cqt_kernels(
     freqs: Tensor,
     lengths: Tensor,
@@ -301,11 +320,10 @@ def cqt_kernels(
 ) -> Tensor:
     """Correlation kernels of the wavelet transform ``C(t) = sum_j psi(j) x(t - j)``.
 
-    ``psi_k(j) = w[j - j0] * exp(2j*pi*f_k*j / sample_rate) / ||.||_norm`` at the integer
-    times ``j`` in ``[j0, floor(L_k/2))``, ``j0 = floor(-L_k/2)``, with a periodic window over
-    those samples: librosa.filters.wavelet. The convolution is returned as correlation
-    kernels ``K_k[half + m] = psi_k(-m)`` for ``m`` in ``[-half, half)``, so that index
-    ``half`` of a frame of ``2 * half`` samples is the time ``t``.
+    ``psi_k`` is the wavelet of librosa.filters.wavelet for ``freqs[k]`` and ``lengths[k]``
+    (see :func:`_wavelet`). The convolution is returned as correlation kernels
+    ``K_k[half + m] = psi_k(-m)`` for ``m`` in ``[-half, half)``, so that index ``half`` of a
+    frame of ``2 * half`` samples is the time ``t``.
 
     Args:
         freqs: ``(n_bins,)`` centre frequencies in Hz.
@@ -316,16 +334,40 @@ def cqt_kernels(
     Returns:
         ``(n_bins, 2, 2 * half)`` float64, real and imaginary parts.
     """
-    window_fn = CQT_WINDOWS[window][0]
     out = torch.zeros(freqs.numel(), 2, 2 * half, dtype=torch.float64)
     for k, (freq, length) in enumerate(zip(freqs.tolist(), lengths.tolist(), strict=True)):
-        first = math.floor(-length / 2)
-        t = torch.arange(first, math.floor(length / 2), dtype=torch.float64)
-        phase = 2 * math.pi * freq / sample_rate * t
-        w = window_fn(t.numel(), dtype=torch.float64)
-        wave = torch.stack((torch.cos(phase) * w, torch.sin(phase) * w))
-        if norm is not None:
-            wave = wave / torch.linalg.vector_norm(w, ord=norm)  # |w exp(.)| = |w|
-        # time j sits at index half - j: reversed, from half - (last j) to half - first
-        out[k, :, half - (first + t.numel() - 1) : half - first + 1] = wave.flip(-1)
+        first, wave = _wavelet(freq, length, sample_rate=sample_rate, window=window, norm=norm)
+        last = first + wave.shape[-1] - 1
+        out[k, :, half - last : half - first + 1] = wave.flip(-1)  # time j at index half - j
     return out
+
+
+def wavelet_basis(
+    freqs: Tensor, lengths: Tensor, *, sample_rate: float, window: str, norm: float | None
+) -> Tensor:
+    """librosa.filters.wavelet(..., pad_fft=True): each wavelet centred (``pad_center``) in
+    ``2 ** ceil(log2(max(lengths)))`` samples.
+
+    Returns:
+        ``(n_bins, size)`` complex128.
+    """
+    size = int(2.0 ** math.ceil(math.log2(float(lengths.max()))))
+    out = torch.zeros(freqs.numel(), size, dtype=torch.complex128)
+    for k, (freq, length) in enumerate(zip(freqs.tolist(), lengths.tolist(), strict=True)):
+        _, wave = _wavelet(freq, length, sample_rate=sample_rate, window=window, norm=norm)
+        left = (size - wave.shape[-1]) // 2
+        out[k, left : left + wave.shape[-1]] = torch.complex(wave[0], wave[1])
+    return out
+
+
+def sparsify_rows(rows: Tensor, quantile: float) -> Tensor:
+    """Zero the smallest entries of each row whose magnitudes sum to less than ``quantile`` of
+    the row's L1 norm (librosa.util.sparsify_rows); dense result."""
+    if quantile <= 0:
+        return rows
+    mags = rows.abs()
+    ordered = torch.sort(mags, dim=-1).values
+    cumulative = torch.cumsum(ordered / mags.sum(-1, keepdim=True), dim=-1)
+    index = torch.argmin((cumulative < quantile).to(torch.uint8), dim=-1, keepdim=True)
+    threshold = torch.gather(ordered, -1, index)
+    return torch.where(mags >= threshold, rows, torch.zeros_like(rows))
