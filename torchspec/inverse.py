@@ -55,8 +55,9 @@ class InverseMelScale(ExactBuffersModule):
         n_mels, sample_rate, f_min, f_max, norm, mel_scale: as :class:`~torchspec.MelScale`.
 
     Keyword-only args:
-        n_iter: accelerated projected-gradient iterations, >= 0. Default 300 (mel residual
-            about 1e-5 relative for 128 mels from 1025 bins).
+        n_iter: accelerated projected-gradient iterations, >= 0. Default 1000: mel residual
+            below 1e-3 relative for 128 mels from 1025 bins on both mel scales (the HTK
+            filterbank converges slowest: 3e-3 after 300 iterations, 7e-4 after 600).
         device, dtype: where and in which dtype the filterbank is held.
 
     Shapes: input ``(..., n_mels, time)`` non-negative; output ``(..., n_stft, time)``.
@@ -75,7 +76,7 @@ class InverseMelScale(ExactBuffersModule):
         norm: str | None = None,
         mel_scale: str = "htk",
         *,
-        n_iter: int = 300,
+        n_iter: int = 1000,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
