@@ -6,21 +6,23 @@ import math
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from . import filters
+from . import conv, filters
 from .checks import check_int, compute_dtype
 from .mel import _check_spectrogram
-from .spectrogram import InverseSpectrogram, Spectrogram
+from .spectrogram import Spectrogram
 
 
 class GriffinLim(nn.Module):
     """Fast Griffin-Lim phase reconstruction (with momentum). Drop-in for torchaudio's.
 
-    Each iteration inverts ``magnitude * phase`` with :class:`~torchspec.InverseSpectrogram`,
-    re-analyses it with :class:`~torchspec.Spectrogram` and keeps the new phase, extrapolated by
-    ``momentum`` (Perraudin et al. 2013; librosa.griffinlim's algorithm). Everything is torch, so
-    it runs batched on CPU or CUDA and is differentiable with respect to the magnitude.
+    Each iteration inverts ``magnitude * phase`` (inverse STFT: overlap-add divided by the
+    window sum-square), re-analyses it with the STFT of :class:`~torchspec.Spectrogram` (its
+    framing and padding) and keeps the new phase, extrapolated by ``momentum`` (Perraudin et al.
+    2013; librosa.griffinlim's algorithm). Everything is torch, so it runs batched on CPU or
+    CUDA and is differentiable with respect to the magnitude.
 
     Args:
         n_fft, win_length, hop_length, window_fn, wkwargs: as :class:`~torchspec.Spectrogram`.
@@ -80,7 +82,7 @@ class GriffinLim(nn.Module):
             device=device,
             dtype=dtype,
         )
-        self.istft = InverseSpectrogram.from_spectrogram(self.stft)
+        conv.check_nola(filters.pad_window(self.stft.window.double(), n_fft), self.stft.framing)
         self.n_fft, self.n_iter, self.power = n_fft, n_iter, float(power)
         self.momentum, self.length, self.rand_init = float(momentum), length, bool(rand_init)
         self.win_length, self.hop_length = self.stft.win_length, self.stft.hop_length
@@ -112,15 +114,45 @@ class GriffinLim(nn.Module):
         tiny = torch.finfo(dtype).tiny
         magnitude = specgram.to(dtype).clamp_min(tiny).pow(1.0 / self.power)
         angles = self._start(magnitude, init_phase, generator)
+        return self._iterate(magnitude, angles)
+
+    def _iterate(self, magnitude: Tensor, angles: Tensor) -> Tensor:
+        """The iterations on the FFT route of the STFT pair, in ``(batch, frames, freq)`` layout
+        with real ``(re, im)`` views, the overlap-add normalisation computed once per call and
+        the magnitude folded into the phase normalisation: complex element-wise kernels and
+        ``torch.istft``'s per-call envelope cost more than the FFTs on CPU."""
+        lead, (n_freq, n_frames) = magnitude.shape[:-2], magnitude.shape[-2:]
+        dtype, n_fft, hop = magnitude.dtype, self.n_fft, self.hop_length
+        window = filters.pad_window(self.stft.window.to(dtype), n_fft)
+        scale = magnitude.reshape(-1, n_freq, n_frames).transpose(1, 2)  # (batch, frames, freq)
+        phase = torch.view_as_real(angles.reshape(-1, n_freq, n_frames).transpose(1, 2))
+        total = n_fft + hop * (n_frames - 1)
+        start = n_fft // 2
+        end = total - start if self.length is None else min(start + self.length, total)
+        envelope = conv.window_envelope(window, n_frames, hop)[start:end]
+        framing = self.stft.framing
+
+        def synthesise(coefficients: Tensor) -> Tensor:
+            frames = torch.fft.irfft(torch.view_as_complex(coefficients), n=n_fft, dim=-1)
+            y = _overlap_add(frames * window, hop)[:, start:end] / envelope
+            if self.length is not None and y.shape[-1] < self.length:
+                y = F.pad(y, (0, self.length - y.shape[-1]))
+            return y
+
+        spec = phase * scale.unsqueeze(-1)
         previous: Tensor | None = None
         for _ in range(self.n_iter):
-            rebuilt = self.stft(self.istft(magnitude * angles, self.length))
-            angles = rebuilt
+            signal, _ = framing.frame(synthesise(spec), "GriffinLim")
+            frames = signal.unfold(-1, n_fft, hop) * window
+            rebuilt = torch.view_as_real(torch.fft.rfft(frames, dim=-1))  # (batch, frames, freq, 2)
+            target = rebuilt
             if previous is not None and self.momentum > 0:
-                angles = angles - (self.momentum / (1 + self.momentum)) * previous
-            angles = angles / (angles.abs() + 1e-16)
+                target = torch.add(rebuilt, previous, alpha=-self.momentum / (1 + self.momentum))
+            norm = torch.hypot(target[..., 0], target[..., 1]) + 1e-16
+            spec = target * (scale / norm).unsqueeze(-1)  # magnitude times the unit phase
             previous = rebuilt
-        return self.istft(magnitude * angles, self.length)
+        y = synthesise(spec)
+        return y.reshape(*lead, y.shape[-1])
 
     def _start(
         self, magnitude: Tensor, init_phase: Tensor | None, generator: torch.Generator | None
@@ -142,3 +174,22 @@ class GriffinLim(nn.Module):
             magnitude.shape, generator=generator, device=magnitude.device, dtype=magnitude.dtype
         )
         return torch.polar(torch.ones_like(magnitude), 2 * math.pi * phase)
+
+
+def _overlap_add(frames: Tensor, hop: int) -> Tensor:
+    """Sum ``(batch, n_frames, n_fft)`` frames placed every ``hop`` samples.
+
+    Returns ``(batch, n_fft + hop * (n_frames - 1))``. When ``hop`` divides ``n_fft`` the
+    frames are added as ``n_fft / hop`` shifted blocks (contiguous adds, no scatter).
+    """
+    batch, n_frames, n_fft = frames.shape
+    if n_fft % hop:
+        columns = frames.transpose(1, 2)
+        total = n_fft + hop * (n_frames - 1)
+        return F.fold(columns, (1, total), kernel_size=(1, n_fft), stride=(1, hop))[:, 0, 0]
+    ratio = n_fft // hop
+    blocks = frames.reshape(batch, n_frames, ratio, hop)
+    out = frames.new_zeros(batch, n_frames + ratio - 1, hop)
+    for j in range(ratio):
+        out[:, j : j + n_frames] += blocks[:, :, j]
+    return out.reshape(batch, -1)
