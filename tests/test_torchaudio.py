@@ -107,3 +107,18 @@ def test_amplitude_to_db_equals_torchaudio_on_4d_input(stype, top_db):
     expected = torchaudio.transforms.AmplitudeToDB(stype, top_db)(spec)
     actual = AmplitudeToDB(stype, top_db)(spec)
     assert (actual - expected).abs().max() <= 1e-4
+
+
+@pytest.mark.parametrize("kw", [{}, {"n_fft": 512, "hop_length": 128, "power": 1.0}], ids=str)
+def test_griffinlim_equals_torchaudio_from_zero_phase(kw):
+    """rand_init=False is deterministic in both (torchaudio's random start differs by design)."""
+    from torchspec import GriffinLim
+
+    x = torch.from_numpy(make_signal(8000, channels=2)).float()
+    power = kw.get("power", 2.0)
+    n_fft, hop = kw.get("n_fft", 400), kw.get("hop_length", None)
+    spec = torchaudio.transforms.Spectrogram(n_fft, hop_length=hop, power=power)(x)
+    expected = torchaudio.transforms.GriffinLim(rand_init=False, **kw)(spec)
+    actual = GriffinLim(rand_init=False, **kw)(spec)
+    assert actual.shape == expected.shape
+    assert rel_err(actual, expected) <= 1e-4

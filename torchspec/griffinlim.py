@@ -148,7 +148,7 @@ class GriffinLim(nn.Module):
             target = rebuilt
             if previous is not None and self.momentum > 0:
                 target = torch.add(rebuilt, previous, alpha=-self.momentum / (1 + self.momentum))
-            norm = torch.hypot(target[..., 0], target[..., 1]) + 1e-16
+            norm = torch.view_as_complex(target).abs() + 1e-16
             spec = target * (scale / norm).unsqueeze(-1)  # magnitude times the unit phase
             previous = rebuilt
         y = synthesise(spec)
