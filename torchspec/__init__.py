@@ -5,10 +5,12 @@ inverse STFT, and heads on top (mel, MFCC, LFCC, decibels), all ``nn.Module`` la
 torchaudio's names and defaults.
 """
 
+from .audio import AudioLoadError, load
 from .cqt import CQT, VQT
 from .griffinlim import GriffinLim
 from .inverse import InverseCQT, InverseMelScale, InverseMFCC
 from .mel import LFCC, MFCC, MelScale, MelSpectrogram
+from .plotting import plot
 from .scaling import AmplitudeToDB, amplitude_to_db
 from .spectrogram import InverseSpectrogram, Spectrogram
 
@@ -18,6 +20,7 @@ __all__ = [
     "MFCC",
     "VQT",
     "AmplitudeToDB",
+    "AudioLoadError",
     "GriffinLim",
     "InverseCQT",
     "InverseMFCC",
@@ -27,5 +30,7 @@ __all__ = [
     "MelSpectrogram",
     "Spectrogram",
     "amplitude_to_db",
+    "load",
+    "plot",
 ]
 __version__ = "0.1.0"

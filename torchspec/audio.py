@@ -1,0 +1,53 @@
+"""Loading audio files as ``(channels, time)`` float32 tensors (needs the ``audio`` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+class AudioLoadError(ValueError):
+    """A file that cannot be decoded: the message names the file and the reason."""
+
+
+def load(
+    path: str | Path, *, sample_rate: int | None = None, mono: bool = False
+) -> tuple[Tensor, int]:
+    """Decode an audio file with libsndfile (WAV, FLAC, Ogg/Vorbis, Opus, MP3, ...).
+
+    Args:
+        path: the file.
+        sample_rate: resample to this rate in Hz (soxr, high quality); None keeps the file's.
+        mono: average the channels into one.
+
+    Returns:
+        ``(waveform, sample_rate)`` with ``waveform`` of shape ``(channels, time)``, float32,
+        full scale at +-1.
+
+    Raises:
+        AudioLoadError: the file is missing, empty, not audio, or cannot be decoded.
+    """
+    try:
+        import soundfile
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise ImportError("torchspec.load needs soundfile: pip install 'torchspec[audio]'") from exc
+    path = Path(path)
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises several types; one error for the caller
+        raise AudioLoadError(f"cannot decode {path}: {exc}") from exc
+    if data.shape[0] == 0:
+        raise AudioLoadError(f"cannot decode {path}: it holds no samples")
+    if mono and data.shape[1] > 1:
+        data = data.mean(axis=1, keepdims=True)
+    if sample_rate is not None and sample_rate != rate:
+        if not sample_rate > 0:
+            raise ValueError(f"sample_rate must be > 0 Hz, got {sample_rate!r}")
+        import soxr
+
+        data = soxr.resample(data, rate, sample_rate, quality="HQ").astype(np.float32)
+        rate = sample_rate
+    return torch.from_numpy(np.ascontiguousarray(data.T)), int(rate)
