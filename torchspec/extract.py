@@ -181,7 +181,7 @@ def run(
 
     See the module docstring for the guarantees. ``progress`` None shows a bar on a terminal.
     """
-    out = Path(out)
+    out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     if device == "auto":

@@ -63,9 +63,8 @@ def plot(
         centres = torch.as_tensor(frequencies, dtype=torch.float64).numpy()
         rows = _edges(centres)
         ax.set_ylabel("frequency (Hz)")
-        if (
-            centres[0] > 0 and np.allclose(np.diff(np.log(centres)), np.diff(np.log(centres))[0])
-        ) or (rows[0] > 0 and not np.allclose(np.diff(centres), np.diff(centres)[0])):
+        steps = np.diff(centres)
+        if rows[0] > 0 and not np.allclose(steps, steps[0]):  # geometric (CQT, log) or mel
             ax.set_yscale("log")
     mesh = ax.pcolormesh(times, rows, values.numpy(), shading="flat", cmap="magma")
     ax.set_xlabel("time (s)")
