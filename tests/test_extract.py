@@ -1,0 +1,233 @@
+"""`torchspec load`, `torchspec extract` end to end, and plotting."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+
+from torchspec import AudioLoadError, load
+from torchspec.cli import main
+from torchspec.extract import discover, example_files
+from torchspec.features import FEATURES, FeatureSpec
+
+RATES = [8000, 16000, 22050, 44100, 48000, 96000]
+
+
+def _write_corpus(root: Path, count: int = 12) -> list[Path]:
+    """Clips at mixed rates (8-96 kHz), mono and stereo, WAV/FLAC/Ogg, of different lengths,
+    plus a corrupt file and an empty file."""
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(count):
+        rate = RATES[i % len(RATES)]
+        channels = 1 + i % 2
+        fmt = ["wav", "flac", "ogg"][i % 3]
+        seconds = 0.4 + 0.15 * i
+        t = np.arange(int(seconds * rate)) / rate
+        tone = 0.3 * np.sin(2 * np.pi * (200 + 50 * i) * t)
+        data = np.stack([tone + 0.01 * rng.standard_normal(len(t))] * channels, axis=1)
+        path = root / f"set{i % 2}" / f"clip{i:02d}.{fmt}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        soundfile.write(path, data.astype(np.float32), rate)
+        paths.append(path)
+    (root / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk")
+    (root / "empty.flac").write_bytes(b"")
+    return paths
+
+
+def _direct(path: Path, spec: FeatureSpec) -> np.ndarray:
+    waveform, _ = load(path, sample_rate=spec.sample_rate)
+    with torch.no_grad():
+        return spec.build()(waveform).numpy()
+
+
+def _manifest(out: Path) -> dict[str, dict]:
+    lines = (out / "manifest.jsonl").read_text().splitlines()
+    return {Path(r["source"]).name: r for r in map(json.loads, lines)}
+
+
+def test_load_shapes_resampling_and_errors(tmp_path):
+    paths = _write_corpus(tmp_path, 4)
+    stereo, rate = load(paths[1])
+    assert stereo.dtype == torch.float32 and stereo.shape[0] == 2 and rate == RATES[1]
+    mono, _ = load(paths[1], mono=True)
+    assert mono.shape == (1, stereo.shape[1])
+    resampled, rate = load(paths[1], sample_rate=8000)
+    assert rate == 8000 and abs(resampled.shape[1] - stereo.shape[1] / 2) <= 1
+    for bad in ("broken.wav", "empty.flac", "missing.ogg"):
+        with pytest.raises(AudioLoadError, match=bad):
+            load(tmp_path / bad)
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_extract_matches_the_layer_on_each_file(tmp_path, feature, capsys):
+    """Batched with padding (batch of 4 clips of different lengths) == each file alone."""
+    paths = _write_corpus(tmp_path / "in", 7)
+    spec = FeatureSpec(feature=feature, sample_rate=16000, n_fft=512, hop_length=128, n_mels=40)
+    args = [
+        "extract",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "out"),
+        "--feature",
+        feature,
+        "--sample-rate",
+        "16000",
+        "--n-fft",
+        "512",
+        "--hop",
+        "128",
+        "--n-mels",
+        "40",
+        "--batch-size",
+        "4",
+        "--workers",
+        "2",
+    ]
+    assert main(args) == 1  # the corrupt and the empty file failed
+    out = tmp_path / "out"
+    records = _manifest(out)
+    assert (
+        records["broken.wav"]["status"] == "failed"
+        and "broken.wav" in records["broken.wav"]["error"]
+    )
+    assert records["empty.flac"]["status"] == "failed"
+    for path in paths:
+        record = records[path.name]
+        assert record["status"] == "ok" and record["feature"] == feature
+        output = Path(record["output"])
+        assert output == out / path.relative_to(tmp_path / "in").with_name(path.name + ".npy")
+        array = np.load(output)
+        assert list(array.shape) == record["shape"]
+        samples = load(path, sample_rate=16000)[0].shape[-1]
+        assert record["duration"] == pytest.approx(samples / 16000)
+        assert array.shape[-1] == 1 + samples // 128
+        np.testing.assert_allclose(
+            array, _direct(path, spec), rtol=1e-4, atol=1e-4 * np.abs(array).max()
+        )
+    summary = capsys.readouterr().out
+    assert f"{len(paths)} done, 0 skipped, 2 failed" in summary and "audio hours/s" in summary
+
+
+def test_rerun_skips_and_new_parameters_recompute(tmp_path):
+    _write_corpus(tmp_path / "in", 3)
+    base = [
+        "extract",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "out"),
+        "--sample-rate",
+        "16000",
+    ]
+    main(base)
+    first = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.npy")}
+    main(base)
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.npy")} == first
+    assert {r["status"] for r in _manifest(tmp_path / "out").values()} == {"skipped", "failed"}
+    main([*base, "--n-mels", "64"])
+    assert all(np.load(p).shape[-2] == 64 for p in first)
+
+
+def test_killed_run_resumes_to_complete_outputs(tmp_path):
+    """kill -9 in the middle of a run; the rerun finishes, nothing is corrupt or missing."""
+    paths = _write_corpus(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "torchspec",
+        "extract",
+        str(tmp_path / "in"),
+        "--out",
+        str(out),
+        "--sample-rate",
+        "16000",
+        "--batch-size",
+        "1",
+        "--feature",
+        "cqt",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(out.rglob("*.npy"))) < 5:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    written = len(list(out.rglob("*.npy")))
+    assert 0 < written < len(paths), "the run was not interrupted mid-way"
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 1  # the two bad files
+    assert "skipped" in result.stdout
+    records = _manifest(out)
+    spec = FeatureSpec(feature="cqt", sample_rate=16000)
+    for path in paths:
+        assert records[path.name]["status"] in ("ok", "skipped")
+        np.testing.assert_allclose(
+            np.load(records[path.name]["output"]), _direct(path, spec), rtol=1e-4, atol=1e-5
+        )
+    assert not list(out.rglob("*.tmp")) and not list(out.glob("manifest.rank*"))
+
+
+def test_two_ranks_under_torchrun(tmp_path):
+    paths = _write_corpus(tmp_path / "in", 8)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        "-m",
+        "torchspec",
+        "extract",
+        str(tmp_path / "in"),
+        "--out",
+        str(out),
+        "--sample-rate",
+        "16000",
+        "--device",
+        "cpu",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode != 0  # the bad files fail the run
+    assert "8 done, 0 skipped, 2 failed" in result.stdout, result.stdout + result.stderr
+    records = _manifest(out)
+    assert len(records) == 10 and not list(out.glob("manifest.rank*"))
+    spec = FeatureSpec(sample_rate=16000)
+    for path in paths:
+        np.testing.assert_allclose(
+            np.load(records[path.name]["output"]), _direct(path, spec), rtol=1e-4, atol=1e-4
+        )
+
+
+def test_default_input_is_the_bundled_examples(tmp_path, capsys):
+    assert main(["extract", "--out", str(tmp_path)]) == 0
+    assert len(list(tmp_path.glob("*.npy"))) == len(example_files()) == 3
+    assert str(tmp_path) in capsys.readouterr().out
+
+
+def test_outputs_never_leave_the_output_folder(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"")
+    items = discover([tmp_path / "a.wav", tmp_path])
+    assert {str(i.output) for i in items} == {"a.wav.npy"}
+    assert all(not i.output.is_absolute() and ".." not in i.output.parts for i in items)
+
+
+@pytest.mark.parametrize("feature", ["stft", "mel", "cqt", "mfcc"])
+def test_plot_command_writes_an_image(tmp_path, feature):
+    example = example_files()[0]
+    image = tmp_path / "fig.png"
+    assert main(["plot", str(example), "--feature", feature, "--out", str(image)]) == 0
+    assert image.stat().st_size > 10_000 and image.read_bytes()[:4] == b"\x89PNG"
