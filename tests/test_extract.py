@@ -64,6 +64,10 @@ def test_load_shapes_resampling_and_errors(tmp_path):
     assert mono.shape == (1, stereo.shape[1])
     resampled, rate = load(paths[1], sample_rate=8000)
     assert rate == 8000 and abs(resampled.shape[1] - stereo.shape[1] / 2) <= 1
+    mp3 = tmp_path / "tone.mp3"
+    soundfile.write(mp3, np.sin(np.arange(16000) / 10.0).astype(np.float32) * 0.3, 16000)
+    decoded, rate = load(mp3)
+    assert rate == 16000 and decoded.shape[0] == 1 and decoded.shape[1] >= 16000
     for bad in ("broken.wav", "empty.flac", "missing.ogg"):
         with pytest.raises(AudioLoadError, match=bad):
             load(tmp_path / bad)

@@ -207,6 +207,9 @@ def run(
             os.fsync(manifest.fileno())
 
         for item in items:
+            target = out / item.output  # a run killed while writing leaves its temporary file
+            for stale in target.parent.glob(f".{target.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
             old = previous.get(str(item.source))
             if (
                 old is not None

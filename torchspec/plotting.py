@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from . import filters
 from .scaling import amplitude_to_db
 
 
@@ -64,7 +65,17 @@ def plot(
         rows = _edges(centres)
         ax.set_ylabel("frequency (Hz)")
         steps = np.diff(centres)
-        if rows[0] > 0 and not np.allclose(steps, steps[0]):  # geometric (CQT, log) or mel
+        mel_layer = getattr(layer, "mel_scale", None)
+        if mel_layer is not None and hasattr(mel_layer, "mel_scale"):  # a mel axis
+            kind = mel_layer.mel_scale
+            ax.set_yscale(
+                "function",
+                functions=(
+                    lambda hz: filters.hz_to_mel(torch.as_tensor(hz), kind).numpy(),
+                    lambda mel: filters.mel_to_hz(torch.as_tensor(mel), kind).numpy(),
+                ),
+            )
+        elif rows[0] > 0 and not np.allclose(steps, steps[0]):  # geometric: CQT, log STFT
             ax.set_yscale("log")
     mesh = ax.pcolormesh(times, rows, values.numpy(), shading="flat", cmap="magma")
     ax.set_xlabel("time (s)")
