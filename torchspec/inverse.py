@@ -12,7 +12,7 @@ from torch import Tensor
 from . import filters
 from .base import ExactBuffersModule
 from .checks import check_choice, check_int, compute_dtype
-from .mel import _band_limits, _check_spectrogram
+from .mel import _check_spectrogram, mel_filterbank_checked
 
 
 def nnls(matrix: Tensor, target: Tensor, *, pinv: Tensor, lipschitz: float, n_iter: int) -> Tensor:
@@ -81,20 +81,9 @@ class InverseMelScale(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_int("n_stft", n_stft, minimum=2)
-        check_int("n_mels", n_mels, minimum=1)
         check_int("n_iter", n_iter, minimum=0)
-        check_choice("norm", norm, (None, "slaney"))
-        check_choice("mel_scale", mel_scale, filters.MEL_SCALES)
-        f_max = _band_limits(sample_rate, f_min, f_max)
-        bank, _ = filters.mel_filterbank(
-            n_freq=n_stft,
-            sample_rate=sample_rate,
-            f_min=f_min,
-            f_max=f_max,
-            n_mels=n_mels,
-            mel_scale=mel_scale,
-            norm=norm,
+        bank, _, f_max = mel_filterbank_checked(
+            n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_scale
         )
         matrix = bank.t().contiguous()  # (n_mels, n_stft)
         self.register_exact_buffer("fb", bank, dtype=dtype, device=device)

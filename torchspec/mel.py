@@ -33,6 +33,37 @@ def _band_limits(sample_rate: float, f_min: float, f_max: float | None) -> float
     return float(f_max)
 
 
+def mel_filterbank_checked(
+    n_mels: int,
+    sample_rate: float,
+    f_min: float,
+    f_max: float | None,
+    n_stft: int,
+    norm: str | None,
+    mel_scale: str,
+) -> tuple[Tensor, Tensor, float]:
+    """Validate MelScale's arguments (ValueError naming the parameter) and build its filterbank.
+
+    Returns:
+        ``(n_stft, n_mels)`` float64 filterbank, ``(n_mels + 2,)`` edges in Hz, and ``f_max``.
+    """
+    check_int("n_mels", n_mels, minimum=1)
+    check_int("n_stft", n_stft, minimum=2)
+    check_choice("norm", norm, (None, "slaney"))
+    check_choice("mel_scale", mel_scale, filters.MEL_SCALES)
+    f_max = _band_limits(sample_rate, f_min, f_max)
+    bank, edges = filters.mel_filterbank(
+        n_freq=n_stft,
+        sample_rate=sample_rate,
+        f_min=f_min,
+        f_max=f_max,
+        n_mels=n_mels,
+        mel_scale=mel_scale,
+        norm=norm,
+    )
+    return bank, edges, f_max
+
+
 def _check_spectrogram(x: Tensor, n_freq: int, layer: str) -> None:
     if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
@@ -135,19 +166,8 @@ class MelScale(FilterbankScale):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
-        check_int("n_mels", n_mels, minimum=1)
-        check_int("n_stft", n_stft, minimum=2)
-        check_choice("norm", norm, (None, "slaney"))
-        check_choice("mel_scale", mel_scale, filters.MEL_SCALES)
-        f_max = _band_limits(sample_rate, f_min, f_max)
-        bank, edges = filters.mel_filterbank(
-            n_freq=n_stft,
-            sample_rate=sample_rate,
-            f_min=f_min,
-            f_max=f_max,
-            n_mels=n_mels,
-            mel_scale=mel_scale,
-            norm=norm,
+        bank, edges, f_max = mel_filterbank_checked(
+            n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_scale
         )
         super().__init__(
             bank, edges[1:-1], trainable=trainable, layer="MelScale", device=device, dtype=dtype
