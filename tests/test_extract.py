@@ -222,6 +222,14 @@ def test_default_input_is_the_bundled_examples(tmp_path, capsys):
     assert str(tmp_path) in capsys.readouterr().out
 
 
+def test_bad_arguments_are_reported_not_raised(tmp_path, capsys):
+    assert main(["extract", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    bins = ["extract", "--out", str(tmp_path / "o"), "--feature", "cqt", "--n-bins", "200"]
+    assert main(bins) == 2
+    assert "sample_rate/2" in capsys.readouterr().err
+
+
 def test_outputs_never_leave_the_output_folder(tmp_path):
     (tmp_path / "a.wav").write_bytes(b"")
     items = discover([tmp_path / "a.wav", tmp_path])

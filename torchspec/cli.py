@@ -100,15 +100,19 @@ DTYPES = {
 def extract_command(args: argparse.Namespace) -> int:
     from .extract import MANIFEST, run
 
-    summary = run(
-        args.inputs,
-        args.out,
-        _spec(args),
-        device=args.device,
-        dtype=DTYPES[args.dtype],
-        batch_size=args.batch_size,
-        workers=args.workers,
-    )
+    try:
+        summary = run(
+            args.inputs,
+            args.out,
+            _spec(args),
+            device=args.device,
+            dtype=DTYPES[args.dtype],
+            batch_size=args.batch_size,
+            workers=args.workers,
+        )
+    except (FileNotFoundError, ValueError) as exc:  # bad inputs or feature parameters
+        print(f"torchspec extract: {exc}", file=sys.stderr)
+        return 2
     if int(os.environ.get("RANK", 0)) != 0:
         return 1 if summary.failed else 0
     hours = summary.audio_seconds / 3600
