@@ -78,6 +78,53 @@ def _decimate_kernels(kernels: Tensor, half: int, factor: int) -> Tensor:
     return out
 
 
+def wavelet_plan(
+    sample_rate: float,
+    f_min: float,
+    n_bins: int,
+    bins_per_octave: int,
+    *,
+    gamma: float | None,
+    filter_scale: float,
+    window: str,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Validate the bank's parameters (ValueError naming the parameter and its limit) and
+    return each bin's centre frequency (Hz), relative bandwidth ``alpha`` and fractional
+    length (samples), as librosa.vqt computes them.
+
+    Raises:
+        ValueError: also when the top bin's band (librosa's cut-off) reaches above
+            ``sample_rate / 2``.
+    """
+    if not (isinstance(sample_rate, (int, float)) and sample_rate > 0):
+        raise ValueError(f"sample_rate must be > 0 Hz, got {sample_rate!r}")
+    if not (isinstance(f_min, (int, float)) and f_min > 0):
+        raise ValueError(f"f_min must be > 0 Hz, got {f_min!r}")
+    check_int("n_bins", n_bins, minimum=1)
+    check_int("bins_per_octave", bins_per_octave, minimum=1)
+    if gamma is not None and not gamma >= 0:
+        raise ValueError(f"gamma must be >= 0 Hz or None, got {gamma!r}")
+    if not filter_scale > 0:
+        raise ValueError(f"filter_scale must be > 0, got {filter_scale!r}")
+    check_choice("window", window, tuple(filters.CQT_WINDOWS))
+    freqs = filters.geometric_frequencies(f_min, n_bins, bins_per_octave)
+    alpha = filters.relative_bandwidth(freqs, bins_per_octave)
+    gammas = filters.erb_gamma(alpha) if gamma is None else torch.full_like(freqs, gamma)
+    lengths = filters.wavelet_lengths(
+        freqs, alpha, sample_rate=sample_rate, filter_scale=filter_scale, gamma=gammas
+    )
+    bandwidth = filters.CQT_WINDOWS[window][1]
+    cutoffs = freqs * (1 + 0.5 * bandwidth * alpha / filter_scale) + 0.5 * gammas
+    nyquist = sample_rate / 2
+    if float(cutoffs.max()) > nyquist:
+        raise ValueError(
+            f"the top bin's band reaches {float(cutoffs.max()):.1f} Hz, above "
+            f"sample_rate/2 = {nyquist} Hz: lower f_min, n_bins or bins_per_octave "
+            f"(top bin now at {float(freqs[-1]):.1f} Hz)"
+        )
+    return freqs, alpha, lengths
+
+
 class VQT(ExactBuffersModule):
     r"""Variable-Q transform with librosa's wavelets; ``gamma=0`` is the constant-Q transform.
 
@@ -139,19 +186,8 @@ class VQT(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        if not (isinstance(sample_rate, (int, float)) and sample_rate > 0):
-            raise ValueError(f"sample_rate must be > 0 Hz, got {sample_rate!r}")
         check_int("hop_length", hop_length, minimum=1)
-        if not (isinstance(f_min, (int, float)) and f_min > 0):
-            raise ValueError(f"f_min must be > 0 Hz, got {f_min!r}")
-        check_int("n_bins", n_bins, minimum=1)
-        check_int("bins_per_octave", bins_per_octave, minimum=1)
-        if gamma is not None and not gamma >= 0:
-            raise ValueError(f"gamma must be >= 0 Hz or None, got {gamma!r}")
-        if not filter_scale > 0:
-            raise ValueError(f"filter_scale must be > 0, got {filter_scale!r}")
         check_choice("norm", norm, (1, 2, math.inf, None))
-        check_choice("window", window, tuple(filters.CQT_WINDOWS))
         check_choice("pad_mode", pad_mode, conv.PAD_MODES)
         if power is not None and not (isinstance(power, (int, float)) and power > 0):
             raise ValueError(f"power must be a number > 0 or None, got {power!r}")
@@ -161,22 +197,17 @@ class VQT(ExactBuffersModule):
         self.norm, self.window, self.scale, self.center = norm, window, bool(scale), bool(center)
         self.pad_mode, self.power, self.trainable = pad_mode, power, bool(trainable)
 
-        freqs = filters.geometric_frequencies(f_min, n_bins, bins_per_octave)
-        alpha = filters.relative_bandwidth(freqs, bins_per_octave)
-        gammas = filters.erb_gamma(alpha) if gamma is None else torch.full_like(freqs, gamma)
-        self.gamma = gamma
-        lengths = filters.wavelet_lengths(
-            freqs, alpha, sample_rate=sample_rate, filter_scale=filter_scale, gamma=gammas
+        freqs, _, lengths = wavelet_plan(
+            sample_rate,
+            f_min,
+            n_bins,
+            bins_per_octave,
+            gamma=gamma,
+            filter_scale=filter_scale,
+            window=window,
         )
+        self.gamma = gamma
         bandwidth = filters.CQT_WINDOWS[window][1]
-        cutoffs = freqs * (1 + 0.5 * bandwidth * alpha / filter_scale) + 0.5 * gammas
-        nyquist = sample_rate / 2
-        if float(cutoffs.max()) > nyquist:
-            raise ValueError(
-                f"the top bin's band reaches {float(cutoffs.max()):.1f} Hz, above "
-                f"sample_rate/2 = {nyquist} Hz: lower f_min, n_bins or bins_per_octave "
-                f"(top bin now at {float(freqs[-1]):.1f} Hz)"
-            )
         self._freqs, self._lengths = freqs, lengths
         # Where a wavelet's spectrum has fallen to its far sidelobes: the centre plus twice the
         # window's noise bandwidth in bins of sample_rate / L (3 bins for Hann). A decimated copy

@@ -12,6 +12,7 @@ from torch import Tensor
 from . import filters
 from .base import ExactBuffersModule
 from .checks import check_choice, check_int, compute_dtype
+from .cqt import C1_HZ, wavelet_plan
 from .mel import _check_spectrogram, mel_filterbank_checked
 
 
@@ -202,7 +203,7 @@ class InverseCQT(ExactBuffersModule):
         self,
         sample_rate: float = 22050,
         hop_length: int = 512,
-        f_min: float = 32.70319566257483,
+        f_min: float = C1_HZ,
         n_bins: int = 84,
         bins_per_octave: int = 12,
         *,
@@ -215,25 +216,19 @@ class InverseCQT(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        # One source of truth for the parameters and the Nyquist check: the forward layer.
-        from .cqt import CQT
-
-        forward = CQT(
+        check_int("hop_length", hop_length, minimum=1)
+        check_choice("norm", norm, (1, 2, math.inf, None))
+        if not 0 <= sparsity < 1:
+            raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}")
+        freqs, alpha, lengths = wavelet_plan(
             sample_rate,
-            hop_length,
             f_min,
             n_bins,
             bins_per_octave,
+            gamma=0.0,
             filter_scale=filter_scale,
-            norm=norm,
             window=window,
-            scale=scale,
-            trainable=True,
         )
-        if not 0 <= sparsity < 1:
-            raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}")
-        freqs, lengths = forward.frequencies, forward.lengths
-        alpha = filters.relative_bandwidth(freqs, bins_per_octave)
         n_octaves = -(-n_bins // bins_per_octave)
         rates, hops = [float(sample_rate)], [hop_length]
         for _ in range(n_octaves - 1):  # librosa: halve the rate per octave while the hop is even
