@@ -83,7 +83,7 @@ def test_short_input_without_centring():
     [
         (torch.zeros(201, 10), TypeError, "complex"),
         (torch.zeros(84, 10, dtype=torch.complex64), ValueError, "201"),
-        (torch.zeros(10, dtype=torch.complex64), ValueError, "n_frames"),
+        (torch.zeros(10, dtype=torch.complex64), ValueError, "201, frames"),
         (torch.zeros(201, 0, dtype=torch.complex64), ValueError, "at least one frame"),
     ],
     ids=["real", "bins", "1-d", "no-frames"],

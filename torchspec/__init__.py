@@ -1,17 +1,19 @@
 """torchspec: audio time-frequency layers for PyTorch.
 
 STFT as a strided convolution with fixed or trainable Fourier kernels, a log-frequency STFT, the
-inverse STFT, and heads on top (mel, MFCC, LFCC, decibels), all ``nn.Module`` layers with
-torchaudio's names and defaults.
+inverse STFT, and heads on top (mel, MFCC, LFCC, decibels, CQT/VQT), all ``nn.Module`` layers
+with torchaudio's names and defaults; :mod:`torchspec.functional` holds their pure-function
+twins and every filterbank builder.
 """
 
+from . import functional
 from .audio import AudioLoadError, load
-from .cqt import CQT, VQT
+from .cepstrum import LFCC, MFCC, InverseMFCC
+from .cqt import CQT, VQT, InverseCQT
 from .griffinlim import GriffinLim
-from .inverse import InverseCQT, InverseMelScale, InverseMFCC
-from .mel import LFCC, MFCC, MelScale, MelSpectrogram
+from .mel import InverseMelScale, MelScale, MelSpectrogram
 from .plotting import plot
-from .scaling import AmplitudeToDB, amplitude_to_db
+from .scaling import AmplitudeToDB
 from .spectrogram import InverseSpectrogram, Spectrogram
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
     "MelScale",
     "MelSpectrogram",
     "Spectrogram",
-    "amplitude_to_db",
+    "functional",
     "load",
     "plot",
 ]

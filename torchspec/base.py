@@ -1,11 +1,17 @@
-"""Base module whose constant tensors stay exact when the module changes dtype."""
+"""Base module: constant tensors stay exact across dtype moves, checkpoints stay the truth."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
+
+
+def layer_dtype(dtype: torch.dtype | None) -> torch.dtype:
+    """The dtype a layer holds its tensors in: ``dtype``, else torch's default (float32)."""
+    return torch.get_default_dtype() if dtype is None else dtype
 
 
 class ExactBuffersModule(nn.Module):
@@ -15,12 +21,19 @@ class ExactBuffersModule(nn.Module):
     ``.double()`` would keep its float32 rounding (1e-7 relative). Buffers registered with
     :meth:`register_exact_buffer` are instead re-cast from their float64 master whenever the
     module is moved or cast, so a layer reaches the accuracy of whatever dtype it is in now.
-    Parameters (trainable kernels) are ordinary parameters and are cast as usual.
+
+    What the buffer holds is the truth: a buffer that no longer equals its master rounded to
+    its dtype (loaded with ``load_state_dict`` or edited in place) becomes the new master before
+    the move, so a checkpoint's values survive ``.to()`` and ``.double()``. Layers whose other
+    constants derive from such a buffer override :meth:`rebuild_derived`, called after every
+    ``load_state_dict``. Parameters (trainable kernels) are ordinary parameters, created in the
+    layer's dtype and cast as usual.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._masters: dict[str, Tensor] = {}
+        self.register_load_state_dict_post_hook(_after_load)
 
     def register_exact_buffer(
         self,
@@ -34,12 +47,38 @@ class ExactBuffersModule(nn.Module):
         """Register ``master`` (float64) as buffer ``name``, cast to ``dtype`` on ``device``."""
         master = master.detach().to(device="cpu", dtype=torch.float64)
         self._masters[name] = master
-        dtype = dtype or torch.get_default_dtype()
-        self.register_buffer(name, master.to(device=device, dtype=dtype), persistent=persistent)
+        self.register_buffer(
+            name, master.to(device=device, dtype=layer_dtype(dtype)), persistent=persistent
+        )
+
+    def master(self, name: str) -> Tensor:
+        """The float64 CPU master of buffer ``name``, refreshed from the buffer if it changed."""
+        self._refresh_master(name)
+        return self._masters[name]
+
+    def rebuild_derived(self) -> None:
+        """Rebuild constants derived from exact buffers (after ``load_state_dict``)."""
+
+    def _refresh_master(self, name: str) -> None:
+        current: Tensor = getattr(self, name)
+        master = self._masters[name]
+        if current.shape != master.shape or not torch.equal(
+            current, master.to(device=current.device, dtype=current.dtype)
+        ):
+            self._masters[name] = current.detach().to(device="cpu", dtype=torch.float64)
 
     def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> ExactBuffersModule:
+        for name in self._masters:
+            self._refresh_master(name)
         super()._apply(fn, recurse)
         for name, master in self._masters.items():
             moved: Tensor = getattr(self, name)
             setattr(self, name, master.to(device=moved.device, dtype=moved.dtype))
         return self
+
+
+def _after_load(module: nn.Module, _: Any) -> None:
+    if isinstance(module, ExactBuffersModule):
+        for name in module._masters:
+            module._refresh_master(name)
+        module.rebuild_derived()

@@ -6,8 +6,9 @@ from dataclasses import asdict, dataclass
 
 from torch import nn
 
+from .cepstrum import MFCC
 from .cqt import CQT, VQT
-from .mel import MFCC, MelSpectrogram
+from .mel import MelSpectrogram
 from .spectrogram import Spectrogram
 
 FEATURES = ("stft", "logstft", "mel", "mfcc", "cqt", "vqt")

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from . import filters
-from .scaling import amplitude_to_db
+from . import functional as TF
+from .functional.scaling import amplitude_to_db
 
 
 def plot(
@@ -42,7 +42,7 @@ def plot(
     values = feature.detach().float().cpu()
     if values.dim() != 2:
         raise ValueError(f"plot expects a (freq, frames) feature, got shape {tuple(values.shape)}")
-    from .mel import MFCC
+    from .cepstrum import MFCC
 
     is_cepstrum = isinstance(layer, MFCC)
     if frequencies is None and layer is not None and not is_cepstrum:
@@ -71,8 +71,8 @@ def plot(
             ax.set_yscale(
                 "function",
                 functions=(
-                    lambda hz: filters.hz_to_mel(torch.as_tensor(hz), kind).numpy(),
-                    lambda mel: filters.mel_to_hz(torch.as_tensor(mel), kind).numpy(),
+                    lambda hz: TF.hz_to_mel(torch.as_tensor(hz), kind).numpy(),
+                    lambda mel: TF.mel_to_hz(torch.as_tensor(mel), kind).numpy(),
                 ),
             )
         elif rows[0] > 0 and not np.allclose(steps, steps[0]):  # geometric: CQT, log STFT

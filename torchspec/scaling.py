@@ -2,51 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
-import torch
 from torch import Tensor, nn
 
-from .checks import check_choice, compute_dtype
-
-
-def amplitude_to_db(
-    x: Tensor,
-    *,
-    multiplier: float = 10.0,
-    ref: float | str = 1.0,
-    amin: float = 1e-10,
-    top_db: float | None = None,
-) -> Tensor:
-    """``multiplier * log10(max(x, amin) / ref)``, floored at ``top_db`` below each item's peak.
-
-    An item is one ``(freq, time)`` spectrogram: the last two dims. ``ref="max"`` uses each
-    item's own maximum (``librosa.power_to_db(S, ref=np.max)`` per spectrogram).
-
-    Args:
-        x: ``(..., freq, time)`` non-negative power (``multiplier=10``) or magnitude (``20``).
-            Without ``ref="max"`` and ``top_db`` any shape works, elementwise.
-
-    Returns:
-        Tensor of the shape and dtype of ``x``, in dB.
-    """
-    per_item = ref == "max" or top_db is not None
-    if per_item and x.dim() < 2:
-        raise ValueError(
-            f"ref='max' and top_db work per (freq, time) spectrogram; got shape {tuple(x.shape)}"
-        )
-    dtype = x.dtype
-    x = x.to(compute_dtype(dtype))  # amin = 1e-10 underflows to 0 in float16
-    db = multiplier * torch.log10(torch.clamp(x, min=amin))
-    if ref == "max":
-        peak = torch.clamp(x.amax(dim=(-2, -1), keepdim=True), min=amin)
-        db = db - multiplier * torch.log10(peak)
-    else:
-        db = db - multiplier * math.log10(max(amin, float(ref)))
-    if top_db is not None:
-        floor = db.amax(dim=(-2, -1), keepdim=True) - top_db
-        db = torch.maximum(db, floor)
-    return db.to(dtype)
+from .checks import check_choice
+from .functional.scaling import amplitude_to_db
 
 
 class AmplitudeToDB(nn.Module):

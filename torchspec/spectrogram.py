@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from . import conv, filters
-from .base import ExactBuffersModule
-from .checks import check_choice, check_int, check_waveform, compute_dtype
+from . import conv
+from . import functional as TF
+from .base import ExactBuffersModule, layer_dtype
+from .checks import (
+    check_choice,
+    check_complex_spectrogram,
+    check_device,
+    check_int,
+    check_power,
+    check_route,
+    check_waveform,
+)
+from .functional.filterbanks import WindowFn
 
 C1_HZ = 32.703195662574764  # lowest bin of the log-frequency STFT by default (as librosa's CQT)
+STFT_ROUTES = ("fft", "conv")
 
 
-def _framing(
+def stft_framing(
     n_fft: int,
     win_length: int | None,
     hop_length: int | None,
@@ -35,43 +45,6 @@ def _framing(
     check_int("pad", pad, minimum=0)
     check_choice("pad_mode", pad_mode, conv.PAD_MODES)
     return conv.Framing(n_fft, hop_length, pad, bool(center), pad_mode), win_length
-
-
-def _norm_divisor(normalized: bool | str, window: Tensor, n_fft: int) -> float:
-    """What ``normalized`` divides the STFT by: the window's L2 norm, sqrt(n_fft), or 1."""
-    check_choice("normalized", normalized, (False, True, "window", "frame_length"))
-    if normalized is True or normalized == "window":
-        return math.sqrt(float(window.square().sum()))
-    if normalized == "frame_length":
-        return math.sqrt(n_fft)
-    return 1.0
-
-
-def _check_device(x: Tensor, reference: Tensor, layer: str) -> None:
-    if x.device != reference.device:
-        raise ValueError(
-            f"{layer}: input is on {x.device} but the layer is on {reference.device}; "
-            "move one of them, e.g. layer.to(x.device)"
-        )
-
-
-def _squared_magnitude(real: Tensor, imag: Tensor) -> Tensor:
-    """``real**2 + imag**2``: five times faster than ``abs()**2`` on CPU, and its gradient is
-    finite (zero) at zero, unlike the square root inside ``abs``."""
-    return torch.addcmul(real.square(), imag, imag)
-
-
-def _power(spec: Tensor, power: float | None, dtype: torch.dtype) -> Tensor:
-    """``|spec| ** power`` in ``dtype``; ``spec`` itself when ``power`` is None."""
-    if power is None:
-        return spec
-    if power == 2.0:
-        out = _squared_magnitude(spec.real, spec.imag)
-    elif power == 1.0:
-        out = spec.abs()
-    else:
-        out = spec.abs().pow(power)
-    return out.to(dtype)
 
 
 class Spectrogram(ExactBuffersModule):
@@ -106,7 +79,10 @@ class Spectrogram(ExactBuffersModule):
 
     Keyword-only args:
         trainable: make the kernels (window folded in) an ``nn.Parameter``, initialised to the
-            Fourier kernels. Default False.
+            Fourier kernels, in the layer's dtype. Default False.
+        route: ``"fft"`` or ``"conv"``; None (default) picks ``"fft"`` for the untouched
+            Fourier kernels (fixed, linear) and ``"conv"`` otherwise. Read back as
+            :attr:`route`.
         freq_scale: ``"linear"`` (DFT bins) or ``"log"``: ``n_bins`` bins geometrically spaced
             from ``f_min`` to ``f_max`` inclusive, each the windowed DTFT at its centre frequency.
         f_min: lowest log bin in Hz, > 0. Default 32.70 Hz (C1). Log scale only.
@@ -129,7 +105,9 @@ class Spectrogram(ExactBuffersModule):
     whenever the layer changes dtype, so ``Spectrogram().double()`` is float64-exact.
 
     Routes: with untouched Fourier kernels (``trainable=False``, linear scale) the layer calls
-    ``torch.stft``; otherwise it convolves with :meth:`filterbank`. Both compute the same function.
+    ``torch.stft`` (``route == "fft"``); otherwise it convolves with :meth:`filterbank`
+    (``route == "conv"``). Both compute the same function (:func:`torchspec.functional.
+    spectrogram`).
 
     Example:
         >>> spec = Spectrogram(n_fft=1024, hop_length=256, freq_scale="log",
@@ -143,7 +121,7 @@ class Spectrogram(ExactBuffersModule):
         win_length: int | None = None,
         hop_length: int | None = None,
         pad: int = 0,
-        window_fn: filters.WindowFn = torch.hann_window,
+        window_fn: WindowFn = torch.hann_window,
         power: float | None = 2.0,
         normalized: bool | str = False,
         wkwargs: dict[str, Any] | None = None,
@@ -153,6 +131,7 @@ class Spectrogram(ExactBuffersModule):
         return_complex: bool | None = None,
         *,
         trainable: bool = False,
+        route: str | None = None,
         freq_scale: str = "linear",
         f_min: float | None = None,
         f_max: float | None = None,
@@ -162,11 +141,11 @@ class Spectrogram(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        self.framing, self.win_length = _framing(
+        self.framing, self.win_length = stft_framing(
             n_fft, win_length, hop_length, pad, center, pad_mode
         )
-        if power is not None and not (isinstance(power, (int, float)) and power > 0):
-            raise ValueError(f"power must be a number > 0 or None, got {power!r}")
+        power = check_power(power, optional=True)
+        check_choice("normalized", normalized, (False, True, "window", "frame_length"))
         if return_complex is not None:
             warnings.warn(
                 "return_complex is ignored (as in torchaudio, where it is deprecated); "
@@ -179,12 +158,17 @@ class Spectrogram(ExactBuffersModule):
             raise ValueError(f"sample_rate must be > 0, got {sample_rate!r}")
         self.n_fft, self.hop_length, self.pad = n_fft, self.framing.hop_length, pad
         self.center, self.pad_mode = self.framing.center, pad_mode
-        self.power = None if power is None else float(power)
-        self.normalized, self.onesided = normalized, bool(onesided)
+        self.power, self.normalized, self.onesided = power, normalized, bool(onesided)
         self.trainable, self.freq_scale, self.sample_rate = bool(trainable), freq_scale, sample_rate
+        fourier = not self.trainable and freq_scale == "linear"
+        self._route = check_route(route, STFT_ROUTES, "fft" if fourier else "conv")
+        if self._route == "fft" and not fourier:
+            raise ValueError(
+                "route='fft' needs the untouched Fourier kernels: trainable=False and "
+                "freq_scale='linear'"
+            )
 
-        window = filters.make_window(window_fn, self.win_length, wkwargs)
-        self._divisor = _norm_divisor(normalized, window, n_fft)
+        window = TF.make_window(window_fn, self.win_length, wkwargs)
         self.register_exact_buffer("window", window, dtype=dtype, device=device)
         self._bins = self._bin_positions(f_min, f_max, n_bins)
         self.f_min, self.f_max = f_min, f_max
@@ -192,11 +176,29 @@ class Spectrogram(ExactBuffersModule):
             self.f_min, self.f_max = float(self._log_hz[0]), float(self._log_hz[-1])
 
         if self.trainable:
-            kernels = self._fourier_kernels().to(device=device, dtype=dtype)
+            kernels = self._fourier_kernels().to(device=device, dtype=layer_dtype(dtype))
             self.kernels = nn.Parameter(kernels)
-        elif self.freq_scale == "log":
+        elif self._route == "conv":
             self.register_exact_buffer(
                 "kernels", self._fourier_kernels(), dtype=dtype, device=device, persistent=False
+            )
+
+    @property
+    def route(self) -> str:
+        """How forward computes: ``"fft"`` (``torch.stft``, untouched Fourier kernels) or
+        ``"conv"`` (strided convolution with :meth:`filterbank`). Chosen in ``__init__``."""
+        return self._route
+
+    def rebuild_derived(self) -> None:
+        """Fixed conv-route kernels follow a window loaded from a checkpoint."""
+        if self._route == "conv" and not self.trainable:
+            window = self.window
+            self.register_exact_buffer(
+                "kernels",
+                self._fourier_kernels(),
+                dtype=window.dtype,
+                device=window.device,
+                persistent=False,
             )
 
     def _bin_positions(
@@ -207,7 +209,7 @@ class Spectrogram(ExactBuffersModule):
             for name, value in (("f_min", f_min), ("f_max", f_max), ("n_bins", n_bins)):
                 if value is not None:
                     raise ValueError(f"{name} applies only to freq_scale='log'")
-            return filters.linear_bins(self.n_fft, onesided=self.onesided)
+            return TF.linear_bins(self.n_fft, onesided=self.onesided)
         if self.sample_rate is None:
             raise ValueError("freq_scale='log' needs sample_rate (Hz) to place its bins")
         if not self.onesided:
@@ -223,12 +225,12 @@ class Spectrogram(ExactBuffersModule):
                 f"f_max must be in (f_min = {f_min}, sample_rate/2 = {nyquist}] Hz, got {f_max}"
             )
         check_int("n_bins", n_bins, minimum=2)
-        self._log_hz = filters.log_frequencies(f_min, f_max, n_bins)
+        self._log_hz = TF.log_frequencies(f_min, f_max, n_bins)
         return self._log_hz * (self.n_fft / self.sample_rate)
 
     def _fourier_kernels(self) -> Tensor:
-        window = filters.pad_window(self._masters["window"], self.n_fft)
-        return filters.fourier_kernels(window, self._bins)
+        window = TF.pad_window(self.master("window"), self.n_fft)
+        return TF.fourier_kernels(window, self._bins)
 
     @property
     def frequencies(self) -> Tensor:
@@ -251,29 +253,28 @@ class Spectrogram(ExactBuffersModule):
         For the fixed linear STFT they are built on request (its forward uses the FFT);
         otherwise they are the layer's ``kernels`` buffer or parameter.
         """
-        if hasattr(self, "kernels"):
+        if self._route == "conv":
             return self.kernels
         return self._fourier_kernels().to(device=self.window.device, dtype=self.window.dtype)
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_freq, n_frames)``."""
         check_waveform(waveform, "Spectrogram")
-        _check_device(waveform, self.window, "Spectrogram")
-        dtype = compute_dtype(waveform.dtype)
-        x = waveform.to(dtype)
-        if not hasattr(self, "kernels"):
-            spec = conv.analyse_fft(
-                x, self.window.to(dtype), self.framing, onesided=self.onesided, layer="Spectrogram"
-            )
-            if self._divisor != 1.0:
-                spec = spec / self._divisor
-            return _power(spec, self.power, waveform.dtype)
-        pairs = conv.analyse(x, self.kernels.to(dtype), self.framing, "Spectrogram")
-        if self._divisor != 1.0:
-            pairs = pairs / self._divisor
-        if self.power == 2.0:
-            return _squared_magnitude(pairs[..., 0, :], pairs[..., 1, :]).to(waveform.dtype)
-        return _power(conv.to_complex(pairs), self.power, waveform.dtype)
+        check_device(waveform, self.window, "Spectrogram")
+        return TF.spectrogram(
+            waveform,
+            self.pad,
+            self.window,
+            self.n_fft,
+            self.hop_length,
+            self.win_length,
+            self.power,
+            self.normalized,
+            self.center,
+            self.pad_mode,
+            self.onesided,
+            kernels=self.kernels if self._route == "conv" else None,
+        )
 
     def extra_repr(self) -> str:
         extra = (
@@ -282,7 +283,7 @@ class Spectrogram(ExactBuffersModule):
         return (
             f"n_fft={self.n_fft}, win_length={self.win_length}, hop_length={self.hop_length}, "
             f"power={self.power}, center={self.center}, pad_mode='{self.pad_mode}', "
-            f"trainable={self.trainable}{extra}"
+            f"trainable={self.trainable}, route='{self._route}'{extra}"
         )
 
 
@@ -302,6 +303,7 @@ class InverseSpectrogram(ExactBuffersModule):
     Keyword-only args:
         trainable: make the synthesis kernels an ``nn.Parameter`` (initialised to the windowed
             inverse DFT). The overlap-add normalisation keeps using the fixed window.
+        route: ``"fft"`` or ``"conv"``; None picks ``"conv"`` when trainable, else ``"fft"``.
         device, dtype: where and in which dtype the window and kernels are held.
 
     Raises:
@@ -321,7 +323,7 @@ class InverseSpectrogram(ExactBuffersModule):
         win_length: int | None = None,
         hop_length: int | None = None,
         pad: int = 0,
-        window_fn: filters.WindowFn = torch.hann_window,
+        window_fn: WindowFn = torch.hann_window,
         normalized: bool | str = False,
         wkwargs: dict[str, Any] | None = None,
         center: bool = True,
@@ -329,27 +331,56 @@ class InverseSpectrogram(ExactBuffersModule):
         onesided: bool = True,
         *,
         trainable: bool = False,
+        route: str | None = None,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        self.framing, self.win_length = _framing(
+        self.framing, self.win_length = stft_framing(
             n_fft, win_length, hop_length, pad, center, pad_mode
         )
         self.n_fft, self.hop_length, self.pad = n_fft, self.framing.hop_length, pad
         self.center, self.pad_mode, self.onesided = self.framing.center, pad_mode, bool(onesided)
+        check_choice("normalized", normalized, (False, True, "window", "frame_length"))
         self.normalized, self.trainable = normalized, bool(trainable)
         self.n_freq = n_fft // 2 + 1 if self.onesided else n_fft
+        self._route = check_route(route, STFT_ROUTES, "conv" if self.trainable else "fft")
+        if self._route == "fft" and self.trainable:
+            raise ValueError("route='fft' needs the fixed inverse DFT: use trainable=False")
 
-        window = filters.make_window(window_fn, self.win_length, wkwargs)
-        self._multiplier = _norm_divisor(normalized, window, n_fft)
-        conv.check_nola(filters.pad_window(window, n_fft), self.framing)
+        window = TF.make_window(window_fn, self.win_length, wkwargs)
+        conv.check_nola(TF.pad_window(window, n_fft), self.framing)
         self.register_exact_buffer("window", window, dtype=dtype, device=device)
+        kernels = TF.inverse_fourier_kernels(
+            TF.pad_window(window, n_fft), self.n_freq, onesided=self.onesided
+        )
         if self.trainable:
-            kernels = filters.inverse_fourier_kernels(
-                filters.pad_window(window, n_fft), self.n_freq, onesided=self.onesided
+            self.kernels = nn.Parameter(kernels.to(device=device, dtype=layer_dtype(dtype)))
+        elif self._route == "conv":
+            self.register_exact_buffer(
+                "kernels", kernels, dtype=dtype, device=device, persistent=False
             )
-            self.kernels = nn.Parameter(kernels.to(device=device, dtype=dtype))
+
+    @property
+    def route(self) -> str:
+        """``"fft"`` (inverse FFT of each frame) or ``"conv"`` (synthesis kernels); both then
+        overlap-add through :func:`torchspec.conv.synthesise`. Chosen in ``__init__``."""
+        return self._route
+
+    def rebuild_derived(self) -> None:
+        """Fixed conv-route kernels follow a window loaded from a checkpoint."""
+        if self._route == "conv" and not self.trainable:
+            window = self.master("window")
+            kernels = TF.inverse_fourier_kernels(
+                TF.pad_window(window, self.n_fft), self.n_freq, onesided=self.onesided
+            )
+            self.register_exact_buffer(
+                "kernels",
+                kernels,
+                dtype=self.window.dtype,
+                device=self.window.device,
+                persistent=False,
+            )
 
     @classmethod
     def from_spectrogram(cls, spectrogram: Spectrogram, **kwargs: Any) -> InverseSpectrogram:
@@ -369,7 +400,7 @@ class InverseSpectrogram(ExactBuffersModule):
                 "are not the DFT bins overlap-add needs. Invert a linear STFT instead, or "
                 "reconstruct from magnitudes with an iterative method."
             )
-        window = spectrogram._masters["window"]
+        window = spectrogram.master("window")
         layer = cls(
             spectrogram.n_fft,
             spectrogram.win_length,
@@ -392,43 +423,29 @@ class InverseSpectrogram(ExactBuffersModule):
 
         Returns ``(..., time)``.
         """
-        if not isinstance(spectrogram, Tensor) or not spectrogram.is_complex():
-            got = spectrogram.dtype if isinstance(spectrogram, Tensor) else type(spectrogram)
-            raise TypeError(
-                f"InverseSpectrogram expects a complex spectrogram (Spectrogram(power=None)), "
-                f"got {got}"
-            )
-        if spectrogram.dim() < 2 or spectrogram.shape[-2] != self.n_freq:
-            raise ValueError(
-                f"InverseSpectrogram expects shape (..., {self.n_freq}, n_frames) for "
-                f"n_fft={self.n_fft}, onesided={self.onesided}; got {tuple(spectrogram.shape)}"
-            )
-        if spectrogram.shape[-1] < 1:
-            raise ValueError("InverseSpectrogram needs at least one frame")
+        check_complex_spectrogram(
+            spectrogram, self.n_freq, "InverseSpectrogram", "Spectrogram(power=None)"
+        )
         if length is not None:
             check_int("length", length, minimum=0)
-            length = length + 2 * self.pad
-        _check_device(spectrogram, self.window, "InverseSpectrogram")
-        if spectrogram.dtype == torch.complex128:
-            dtype, spec = torch.float64, spectrogram
-        else:
-            dtype, spec = torch.float32, spectrogram.to(torch.complex64)
-        if self._multiplier != 1.0:
-            spec = spec * self._multiplier
-        window = self.window.to(dtype)
-        if hasattr(self, "kernels"):
-            padded = filters.pad_window(window, self.n_fft)
-            y = conv.synthesise(spec, self.kernels.to(dtype), padded, self.framing, length)
-        else:
-            y = conv.synthesise_fft(
-                spec, window, self.framing, onesided=self.onesided, length=length
-            )
-        if length is not None and self.pad > 0:
-            y = y[..., self.pad : -self.pad]
-        return y
+        check_device(spectrogram, self.window, "InverseSpectrogram")
+        return TF.inverse_spectrogram(
+            spectrogram,
+            length,
+            self.pad,
+            self.window,
+            self.n_fft,
+            self.hop_length,
+            self.win_length,
+            self.normalized,
+            self.center,
+            self.pad_mode,
+            self.onesided,
+            kernels=self.kernels if self._route == "conv" else None,
+        )
 
     def extra_repr(self) -> str:
         return (
             f"n_fft={self.n_fft}, win_length={self.win_length}, hop_length={self.hop_length}, "
-            f"center={self.center}, trainable={self.trainable}"
+            f"center={self.center}, trainable={self.trainable}, route='{self._route}'"
         )

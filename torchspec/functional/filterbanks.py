@@ -1,4 +1,4 @@
-"""Kernel builders: windows and Fourier kernels, as pure float64 functions.
+"""Filterbank builders: windows, Fourier kernels, mel/linear triangles, DCT, CQT wavelets.
 
 Every builder returns float64 tensors on the CPU. Layers cast the result to their own dtype and
 device, so a kernel is never computed in low precision.
@@ -173,65 +173,115 @@ def triangular_filterbank(bin_hz: Tensor, edges_hz: Tensor) -> Tensor:
     return torch.clamp(torch.minimum(rising, falling), min=0.0)
 
 
-def mel_filterbank(
-    *,
-    n_freq: int,
-    sample_rate: float,
-    f_min: float,
-    f_max: float,
-    n_mels: int,
-    mel_scale: str = "htk",
-    norm: str | None = None,
-) -> tuple[Tensor, Tensor]:
-    """Triangular mel filters over the bins ``0 .. sample_rate / 2`` of a onesided STFT.
-
-    The ``n_mels + 2`` edges are equally spaced in mels from ``f_min`` to ``f_max``
-    (librosa.filters.mel, torchaudio.functional.melscale_fbanks). ``norm="slaney"`` divides
-    each triangle by its width in Hz over 2 (constant energy per band).
+def mel_frequencies(n_mels: int, *, f_min: float, f_max: float, mel_scale: str = "htk") -> Tensor:
+    """``n_mels`` frequencies equally spaced in mels from ``f_min`` to ``f_max`` inclusive
+    (librosa.mel_frequencies). The edges of ``n`` mel bands are ``mel_frequencies(n + 2, ...)``.
 
     Returns:
-        ``(n_freq, n_mels)`` float64 filterbank, and the ``(n_mels + 2,)`` edges in Hz (the
-        centre of band ``m`` is ``edges[m + 1]``).
+        ``(n_mels,)`` float64, Hz.
     """
-    bin_hz = torch.linspace(0.0, sample_rate / 2, n_freq, dtype=torch.float64)
     mel_edges = torch.linspace(
         float(hz_to_mel(torch.tensor(f_min), mel_scale)),
         float(hz_to_mel(torch.tensor(f_max), mel_scale)),
-        n_mels + 2,
+        n_mels,
         dtype=torch.float64,
     )
-    edges = mel_to_hz(mel_edges, mel_scale)
+    return mel_to_hz(mel_edges, mel_scale)
+
+
+def melscale_fbanks(
+    n_freqs: int,
+    f_min: float,
+    f_max: float,
+    n_mels: int,
+    sample_rate: float,
+    norm: str | None = None,
+    mel_scale: str = "htk",
+) -> Tensor:
+    """Triangular mel filters over the bins ``0 .. sample_rate / 2`` of a onesided STFT
+    (torchaudio.functional.melscale_fbanks; librosa.filters.mel transposed).
+
+    The ``n_mels + 2`` edges are :func:`mel_frequencies` from ``f_min`` to ``f_max``; band ``m``
+    rises from edge ``m`` to 1 at edge ``m + 1`` and falls to 0 at edge ``m + 2``.
+    ``norm="slaney"`` divides each triangle by half its width in Hz (constant energy per band).
+
+    Args:
+        n_freqs: number of STFT bins, ``n_fft // 2 + 1``.
+        f_min, f_max: lowest and highest edge in Hz.
+        n_mels: number of bands.
+        sample_rate: sampling rate in Hz.
+        norm: None or ``"slaney"``.
+        mel_scale: ``"htk"`` or ``"slaney"``.
+
+    Returns:
+        ``(n_freqs, n_mels)`` float64.
+    """
+    bin_hz = torch.linspace(0.0, sample_rate / 2, n_freqs, dtype=torch.float64)
+    edges = mel_frequencies(n_mels + 2, f_min=f_min, f_max=f_max, mel_scale=mel_scale)
     bank = triangular_filterbank(bin_hz, edges)
     if norm == "slaney":
         bank = bank * (2.0 / (edges[2:] - edges[:-2]))
-    return bank, edges
+    return bank
 
 
-def dct_matrix(n_in: int, n_out: int, *, dct_type: int = 2, norm: str | None = "ortho") -> Tensor:
-    """Matrix ``D`` with ``x @ D`` equal to the first ``n_out`` coefficients of
-    ``scipy.fft.dct(x, type=dct_type, norm=norm)`` over the last axis of length ``n_in``.
+def linear_fbanks(
+    n_freqs: int, f_min: float, f_max: float, n_filter: int, sample_rate: float
+) -> Tensor:
+    """Triangular filters with edges equally spaced in Hz (torchaudio.functional.linear_fbanks).
+
+    Returns:
+        ``(n_freqs, n_filter)`` float64.
+    """
+    bin_hz = torch.linspace(0.0, sample_rate / 2, n_freqs, dtype=torch.float64)
+    return triangular_filterbank(bin_hz, linear_edges(n_filter, f_min=f_min, f_max=f_max))
+
+
+def linear_edges(n_filter: int, *, f_min: float, f_max: float) -> Tensor:
+    """The ``n_filter + 2`` edges of :func:`linear_fbanks` in Hz, ``(n_filter + 2,)`` float64."""
+    return torch.linspace(f_min, f_max, n_filter + 2, dtype=torch.float64)
+
+
+def create_dct(
+    n_mfcc: int, n_mels: int, norm: str | None = "ortho", *, dct_type: int = 2
+) -> Tensor:
+    """Matrix ``D`` with ``x @ D`` equal to the first ``n_mfcc`` coefficients of
+    ``scipy.fft.dct(x, type=dct_type, norm=norm)`` over a last axis of length ``n_mels``
+    (torchaudio.functional.create_dct for type 2).
 
     Types 2 and 3, ``norm`` None or ``"ortho"`` (scipy's definitions).
 
     Returns:
-        ``(n_in, n_out)`` float64.
+        ``(n_mels, n_mfcc)`` float64.
     """
-    n = torch.arange(n_in, dtype=torch.float64)[:, None]
-    k = torch.arange(n_out, dtype=torch.float64)[None, :]
+    n = torch.arange(n_mels, dtype=torch.float64)[:, None]
+    k = torch.arange(n_mfcc, dtype=torch.float64)[None, :]
     if dct_type == 2:
         # y[k] = 2 sum_n x[n] cos(pi k (2n + 1) / (2N))
-        matrix = 2.0 * torch.cos(math.pi * k * (2.0 * n + 1.0) / (2.0 * n_in))
+        matrix = 2.0 * torch.cos(math.pi * k * (2.0 * n + 1.0) / (2.0 * n_mels))
         if norm == "ortho":
-            matrix = matrix * math.sqrt(1.0 / (2.0 * n_in))
+            matrix = matrix * math.sqrt(1.0 / (2.0 * n_mels))
             matrix[:, 0] = matrix[:, 0] / math.sqrt(2.0)
         return matrix
     # type 3: y[k] = x[0] + 2 sum_{n>=1} x[n] cos(pi n (2k + 1) / (2N))
-    matrix = 2.0 * torch.cos(math.pi * n * (2.0 * k + 1.0) / (2.0 * n_in))
+    matrix = 2.0 * torch.cos(math.pi * n * (2.0 * k + 1.0) / (2.0 * n_mels))
     matrix[0, :] = 1.0
     if norm == "ortho":
-        matrix = matrix * math.sqrt(1.0 / (2.0 * n_in))
-        matrix[0, :] = 1.0 / math.sqrt(n_in)
+        matrix = matrix * math.sqrt(1.0 / (2.0 * n_mels))
+        matrix[0, :] = 1.0 / math.sqrt(n_mels)
     return matrix
+
+
+def lifter_weights(n_coefficients: int, lifter: float) -> Tensor:
+    """Cepstral lifter ``1 + (lifter / 2) * sin(pi * (k + 1) / lifter)`` for coefficient ``k``
+    (librosa.feature.mfcc's); all ones when ``lifter`` is 0.
+
+    Returns:
+        ``(n_coefficients,)`` float64.
+    """
+    k = torch.arange(1, n_coefficients + 1, dtype=torch.float64)
+    if lifter == 0:
+        return torch.ones_like(k)
+    return 1.0 + (lifter / 2) * torch.sin(math.pi * k / lifter)
 
 
 # Equivalent noise bandwidth of the CQT windows in bins: n * sum(w**2) / sum(w)**2 (librosa's
@@ -244,7 +294,7 @@ CQT_WINDOWS: dict[str, tuple[WindowFn, float]] = {
 }
 
 
-def geometric_frequencies(f_min: float, n_bins: int, bins_per_octave: int) -> Tensor:
+def cqt_frequencies(n_bins: int, *, f_min: float, bins_per_octave: int = 12) -> Tensor:
     """``f_min * 2 ** (k / bins_per_octave)`` for ``k < n_bins`` (librosa.cqt_frequencies).
 
     Returns:

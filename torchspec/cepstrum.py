@@ -1,0 +1,260 @@
+"""Cepstral heads: MFCC and LFCC (DCT of log filterbank energies) and InverseMFCC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from . import functional as TF
+from .base import ExactBuffersModule
+from .checks import check_band_limits, check_choice, check_int, check_spectrogram
+from .mel import FilterbankScale, MelSpectrogram
+from .spectrogram import Spectrogram
+
+
+def _check_dct(dct_type: object, norm: object, lifter: object) -> float:
+    check_choice("dct_type", dct_type, (2, 3))
+    check_choice("norm", norm, (None, "ortho"))
+    if isinstance(lifter, bool) or not isinstance(lifter, (int, float)) or not lifter >= 0:
+        raise ValueError(f"lifter must be a number >= 0, got {lifter!r}")
+    return float(lifter)
+
+
+class _Cepstrum(ExactBuffersModule):
+    """Log (or dB) of filterbank energies followed by a DCT along the band axis, with lifter."""
+
+    def __init__(
+        self,
+        *,
+        n_bands: int,
+        n_coefficients: int,
+        coefficients_name: str,
+        dct_type: int,
+        norm: str | None,
+        lifter: float,
+        device: torch.device | str | None,
+        dtype: torch.dtype | None,
+    ) -> None:
+        super().__init__()
+        check_int(coefficients_name, n_coefficients, minimum=1)
+        if n_coefficients > n_bands:
+            raise ValueError(
+                f"{coefficients_name} must be <= the number of bands ({n_bands}), "
+                f"got {n_coefficients}"
+            )
+        self.lifter = _check_dct(dct_type, norm, lifter)
+        self.dct_type, self.norm, self.top_db = dct_type, norm, 80.0
+        matrix = TF.create_dct(n_coefficients, n_bands, norm, dct_type=dct_type)
+        matrix = matrix * TF.lifter_weights(n_coefficients, self.lifter)
+        self.register_exact_buffer("dct_mat", matrix, dtype=dtype, device=device)
+
+    def cepstrum(self, energies: Tensor, *, log: bool) -> Tensor:
+        """``(..., n_bands, frames)`` energies to ``(..., n_coefficients, frames)``
+        (:func:`torchspec.functional.cepstrum`)."""
+        return TF.cepstrum(energies, self.dct_mat, log=log, top_db=self.top_db)
+
+
+class MFCC(_Cepstrum):
+    """Mel-frequency cepstral coefficients. Drop-in for ``torchaudio.transforms.MFCC``.
+
+    ``dct(dB(MelSpectrogram(x)))[:n_mfcc]``, with the dB floored 80 dB below each item's peak
+    (as librosa.feature.mfcc with ``power_to_db``; torchaudio floors 3-D input over the whole
+    batch, see :class:`~torchspec.AmplitudeToDB`), or the natural log of ``mel + 1e-6`` when
+    ``log_mels`` is True.
+
+    Args:
+        sample_rate: sampling rate in Hz. Default 16000.
+        n_mfcc: number of coefficients, in ``[1, n_mels]``. Default 40.
+        dct_type: 2 (default) or 3, scipy's definitions.
+        norm: ``"ortho"`` (default) or None.
+        log_mels: natural log instead of dB. Default False.
+        melkwargs: arguments for :class:`MelSpectrogram`.
+
+    Keyword-only args:
+        lifter: cepstral liftering ``1 + (lifter / 2) * sin(pi * (k + 1) / lifter)`` on
+            coefficient ``k`` (librosa's), or 0 (default) for none.
+        trainable_mel, trainable_stft: as :class:`MelSpectrogram`.
+        device, dtype: where and in which dtype kernels, filters and the DCT are held.
+
+    Shapes: input ``(..., time)``; output ``(..., n_mfcc, frames)``.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = 16000,
+        n_mfcc: int = 40,
+        dct_type: int = 2,
+        norm: str | None = "ortho",
+        log_mels: bool = False,
+        melkwargs: dict[str, Any] | None = None,
+        *,
+        lifter: float = 0.0,
+        trainable_mel: bool = False,
+        trainable_stft: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        mel = MelSpectrogram(
+            sample_rate,
+            **(melkwargs or {}),
+            trainable_mel=trainable_mel,
+            trainable_stft=trainable_stft,
+            device=device,
+            dtype=dtype,
+        )
+        super().__init__(
+            n_bands=mel.n_mels,
+            n_coefficients=n_mfcc,
+            coefficients_name="n_mfcc",
+            dct_type=dct_type,
+            norm=norm,
+            lifter=lifter,
+            device=device,
+            dtype=dtype,
+        )
+        self.MelSpectrogram = mel
+        self.sample_rate, self.n_mfcc, self.log_mels = sample_rate, n_mfcc, bool(log_mels)
+
+    @property
+    def frequencies(self) -> Tensor:
+        """Centre frequency of every mel band in Hz, ``(n_mels,)`` float64."""
+        return self.MelSpectrogram.frequencies
+
+    def forward(self, waveform: Tensor) -> Tensor:
+        """Args: waveform ``(..., time)``. Returns ``(..., n_mfcc, frames)``."""
+        return self.cepstrum(self.MelSpectrogram(waveform), log=self.log_mels)
+
+
+class LFCC(_Cepstrum):
+    """Linear-frequency cepstral coefficients. Drop-in for ``torchaudio.transforms.LFCC``.
+
+    As :class:`MFCC`, with ``n_filter`` triangular filters equally spaced in Hz from ``f_min``
+    to ``f_max`` (torchaudio.functional.linear_fbanks) instead of mel bands.
+
+    Args:
+        sample_rate: sampling rate in Hz. Default 16000.
+        n_filter: number of linear filters, >= 1. Default 128.
+        f_min, f_max: filter edges in Hz, ``0 <= f_min < f_max <= sample_rate / 2``.
+        n_lfcc: number of coefficients, in ``[1, n_filter]``. Default 40.
+        dct_type, norm: as :class:`MFCC`.
+        log_lf: natural log of ``energy + 1e-6`` instead of dB. Default False.
+        speckwargs: arguments for :class:`~torchspec.Spectrogram` (``power`` must stay set).
+
+    Keyword-only args:
+        lifter, trainable_stft, device, dtype: as :class:`MFCC`.
+        trainable_filters: trainable linear filterbank (non-negative, as :class:`MelScale`).
+
+    Shapes: input ``(..., time)``; output ``(..., n_lfcc, frames)``.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = 16000,
+        n_filter: int = 128,
+        f_min: float = 0.0,
+        f_max: float | None = None,
+        n_lfcc: int = 40,
+        dct_type: int = 2,
+        norm: str | None = "ortho",
+        log_lf: bool = False,
+        speckwargs: dict[str, Any] | None = None,
+        *,
+        lifter: float = 0.0,
+        trainable_filters: bool = False,
+        trainable_stft: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        check_int("n_filter", n_filter, minimum=1)
+        super().__init__(
+            n_bands=n_filter,
+            n_coefficients=n_lfcc,
+            coefficients_name="n_lfcc",
+            dct_type=dct_type,
+            norm=norm,
+            lifter=lifter,
+            device=device,
+            dtype=dtype,
+        )
+        self.Spectrogram = Spectrogram(
+            **(speckwargs or {}), trainable=trainable_stft, device=device, dtype=dtype
+        )
+        if self.Spectrogram.power is None:
+            raise ValueError("speckwargs['power'] must be a number > 0 for LFCC, got None")
+        f_max = check_band_limits(sample_rate, f_min, f_max)
+        n_freq = self.Spectrogram.n_fft // 2 + 1
+        self.linear_fb = FilterbankScale(
+            TF.linear_fbanks(n_freq, f_min, f_max, n_filter, sample_rate),
+            TF.linear_edges(n_filter, f_min=f_min, f_max=f_max)[1:-1],
+            trainable=trainable_filters,
+            layer="LFCC",
+            device=device,
+            dtype=dtype,
+        )
+        self.sample_rate, self.n_filter, self.n_lfcc = sample_rate, n_filter, n_lfcc
+        self.f_min, self.f_max, self.log_lf = f_min, f_max, bool(log_lf)
+
+    @property
+    def frequencies(self) -> Tensor:
+        """Centre frequency of every linear filter in Hz, ``(n_filter,)`` float64."""
+        return self.linear_fb.frequencies
+
+    def forward(self, waveform: Tensor) -> Tensor:
+        """Args: waveform ``(..., time)``. Returns ``(..., n_lfcc, frames)``."""
+        return self.cepstrum(self.linear_fb(self.Spectrogram(waveform)), log=self.log_lf)
+
+
+class InverseMFCC(ExactBuffersModule):
+    """Mel power spectrogram from MFCCs: undo the lifter, inverse DCT, dB to power.
+
+    As librosa.feature.inverse.mfcc_to_mel: the ``n_mfcc`` coefficients are zero-extended to
+    ``n_mels`` before the inverse DCT, so what the truncation dropped stays lost. With
+    ``log_mels`` (as in :class:`~torchspec.MFCC`) the inverse of ``log(mel + 1e-6)`` is used.
+
+    Args:
+        n_mfcc: number of coefficients in the input, in ``[1, n_mels]``.
+        n_mels: number of mel bands to return. Default 128.
+        dct_type: 2 (default) or 3, the type used by the forward DCT.
+        norm: ``"ortho"`` (default) or None, as the forward DCT.
+        log_mels: the MFCCs were taken of ``log(mel + 1e-6)`` instead of dB. Default False.
+
+    Keyword-only args:
+        lifter: the forward lifter to undo (0: none).
+        device, dtype: where and in which dtype the matrix is held.
+
+    Shapes: input ``(..., n_mfcc, time)``; output ``(..., n_mels, time)``.
+    """
+
+    def __init__(
+        self,
+        n_mfcc: int,
+        n_mels: int = 128,
+        dct_type: int = 2,
+        norm: str | None = "ortho",
+        log_mels: bool = False,
+        *,
+        lifter: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        check_int("n_mels", n_mels, minimum=1)
+        check_int("n_mfcc", n_mfcc, minimum=1)
+        if n_mfcc > n_mels:
+            raise ValueError(f"n_mfcc must be <= n_mels ({n_mels}), got {n_mfcc}")
+        lifter = _check_dct(dct_type, norm, lifter)
+        # The inverse of DCT-II is DCT-III and vice versa; unnormalised pairs carry 1 / (2N).
+        inverse = TF.create_dct(n_mels, n_mels, norm, dct_type=5 - dct_type)
+        if norm is None:
+            inverse = inverse / (2 * n_mels)
+        matrix = inverse[:n_mfcc]  # (n_mfcc, n_mels): coefficients beyond n_mfcc are zero
+        matrix = matrix / TF.lifter_weights(n_mfcc, lifter)[:, None]
+        self.register_exact_buffer("idct_mat", matrix, dtype=dtype, device=device)
+        self.n_mfcc, self.n_mels, self.log_mels = n_mfcc, n_mels, bool(log_mels)
+
+    def forward(self, mfcc: Tensor) -> Tensor:
+        """Args: mfcc ``(..., n_mfcc, time)``. Returns ``(..., n_mels, time)``."""
+        check_spectrogram(mfcc, self.n_mfcc, "InverseMFCC")
+        return TF.mfcc_to_mel(mfcc, self.idct_mat, log=self.log_mels)

@@ -1,0 +1,84 @@
+"""Filterbanks applied along frequency, and their inverse by non-negative least squares."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ..checks import compute_dtype
+
+
+def apply_filterbank(specgram: Tensor, fb: Tensor) -> Tensor:
+    """``fb.T @ specgram`` along the frequency axis (torchaudio's MelScale computation).
+
+    Args:
+        specgram: ``(..., n_freq, time)`` real; half precision is computed in float32.
+        fb: ``(n_freq, n_filters)`` filterbank, e.g. :func:`melscale_fbanks`.
+
+    Returns:
+        ``(..., n_filters, time)`` in the dtype of ``specgram``.
+    """
+    dtype = compute_dtype(specgram.dtype)
+    return torch.matmul(fb.to(dtype).t(), specgram.to(dtype)).to(specgram.dtype)
+
+
+def nnls(matrix: Tensor, target: Tensor, *, pinv: Tensor, lipschitz: float, n_iter: int) -> Tensor:
+    """Batched non-negative least squares ``min ||matrix @ X - target|| s.t. X >= 0``.
+
+    Accelerated projected gradient (FISTA) from the clipped minimum-norm solution
+    ``relu(pinv @ target)`` (librosa's starting point for its L-BFGS-B).
+
+    Args:
+        matrix: ``(m, n)``.
+        target: ``(..., m, k)``: every column is a separate problem.
+        pinv: ``(n, m)`` pseudo-inverse of ``matrix``.
+        lipschitz: ``||matrix||_2 ** 2``, the step size's inverse.
+        n_iter: iterations, >= 0.
+
+    Returns:
+        ``(..., n, k)`` non-negative.
+    """
+    x = torch.relu(torch.matmul(pinv, target))
+    y, t = x, 1.0
+    for _ in range(n_iter):
+        gradient = torch.matmul(matrix.t(), torch.matmul(matrix, y) - target)
+        x_next = torch.relu(y - gradient / lipschitz)
+        t_next = (1 + math.sqrt(1 + 4 * t * t)) / 2
+        y = x_next + ((t - 1) / t_next) * (x_next - x)
+        x, t = x_next, t_next
+    return x
+
+
+def filterbank_pinv(fb: Tensor) -> tuple[Tensor, float]:
+    """What :func:`inverse_filterbank` needs of ``(n_freq, n_filters)`` ``fb``: the
+    pseudo-inverse ``(n_freq, n_filters)`` of ``fb.T`` and its Lipschitz constant
+    ``||fb||_2 ** 2``, computed in float64."""
+    matrix = fb.to(torch.float64).t()
+    return torch.linalg.pinv(matrix), float(torch.linalg.matrix_norm(matrix, ord=2) ** 2)
+
+
+def inverse_filterbank(
+    filtered: Tensor, fb: Tensor, *, pinv: Tensor, lipschitz: float, n_iter: int
+) -> Tensor:
+    """Linear spectrogram from a filterbank output: ``min ||fb.T @ X - filtered||`` over
+    ``X >= 0`` for every frame (librosa.feature.inverse.mel_to_stft without its power root).
+
+    Args:
+        filtered: ``(..., n_filters, time)`` non-negative.
+        fb: ``(n_freq, n_filters)``; ``pinv`` and ``lipschitz`` from :func:`filterbank_pinv`.
+        n_iter: accelerated projected-gradient iterations.
+
+    Returns:
+        ``(..., n_freq, time)`` non-negative, dtype of ``filtered``.
+    """
+    dtype = compute_dtype(filtered.dtype)
+    out = nnls(
+        fb.to(dtype).t(),
+        filtered.to(dtype),
+        pinv=pinv.to(dtype),
+        lipschitz=lipschitz,
+        n_iter=n_iter,
+    )
+    return out.to(filtered.dtype)

@@ -1,0 +1,110 @@
+"""Griffin-Lim phase reconstruction as a function, on the shared framing and synthesis."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from .. import conv
+from ..checks import compute_dtype
+from .filterbanks import pad_window
+
+
+def griffinlim(
+    specgram: Tensor,
+    window: Tensor,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    power: float,
+    n_iter: int,
+    momentum: float,
+    length: int | None,
+    rand_init: bool,
+    *,
+    pad_mode: str = "reflect",
+    init_phase: Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Fast Griffin-Lim (Perraudin et al. 2013; librosa.griffinlim's algorithm).
+
+    Each iteration inverts ``magnitude * phase`` (:func:`torchspec.conv.synthesise`),
+    re-analyses it with the centred STFT (:func:`torchspec.conv.frames`, ``pad_mode``) and keeps
+    the new phase, extrapolated by ``momentum``. Signature as
+    ``torchaudio.functional.griffinlim``; the keyword-only options are torchspec's.
+
+    Args:
+        specgram: ``(..., n_fft // 2 + 1, frames)`` non-negative magnitude ** ``power``.
+        window: ``(win_length,)`` window.
+        n_fft, hop_length, win_length: STFT sizes in samples.
+        power: exponent of ``specgram`` (2 for power, 1 for magnitude).
+        n_iter: iterations.
+        momentum: in ``[0, 1)``.
+        length: output samples, or None for the frames' natural length.
+        rand_init: start from uniform random phases (True) or zero phase.
+        pad_mode: padding of the re-analysis (``"reflect"``: torchaudio's; ``"constant"``:
+            librosa's).
+        init_phase: start here instead: a complex spectrogram (its phase) or real phases in
+            radians, shaped like ``specgram``.
+        generator: random generator for ``rand_init``.
+
+    Returns:
+        ``(..., time)``, float64 for float64 input, else float32.
+    """
+    dtype = compute_dtype(specgram.dtype)
+    # clamp: a finite gradient where the magnitude is 0 (d/dx x**(1/p) is infinite there)
+    magnitude = specgram.to(dtype).clamp_min(torch.finfo(dtype).tiny).pow(1.0 / power)
+    angles = _start(magnitude, init_phase, rand_init, generator)
+    lead, (n_freq, n_frames) = magnitude.shape[:-2], magnitude.shape[-2:]
+    framing = conv.Framing(n_fft, hop_length, 0, True, pad_mode)
+    padded = pad_window(window.to(dtype), n_fft)
+    # (batch, frames, freq) layout with real (re, im) views: complex element-wise kernels cost
+    # more than the FFTs on CPU.
+    scale = magnitude.reshape(-1, n_freq, n_frames).transpose(1, 2)
+    phase = torch.view_as_real(angles.reshape(-1, n_freq, n_frames).transpose(1, 2))
+
+    def synthesise(coefficients: Tensor) -> Tensor:
+        spectrum = torch.view_as_complex(coefficients)
+        frames = torch.fft.irfft(spectrum, n=n_fft, dim=-1) * padded
+        return conv.synthesise(frames, padded, framing, length)
+
+    spec = phase * scale.unsqueeze(-1)
+    previous: Tensor | None = None
+    for _ in range(n_iter):
+        frames, _ = conv.frames(synthesise(spec), padded, framing, "GriffinLim")
+        rebuilt = torch.view_as_real(torch.fft.rfft(frames, dim=-1))  # (batch, frames, freq, 2)
+        target = rebuilt
+        if previous is not None and momentum > 0:
+            target = torch.add(rebuilt, previous, alpha=-momentum / (1 + momentum))
+        norm = torch.view_as_complex(target).abs() + 1e-16
+        spec = target * (scale / norm).unsqueeze(-1)  # magnitude times the unit phase
+        previous = rebuilt
+    y = synthesise(spec)
+    return y.reshape(*lead, y.shape[-1])
+
+
+def _start(
+    magnitude: Tensor,
+    init_phase: Tensor | None,
+    rand_init: bool,
+    generator: torch.Generator | None,
+) -> Tensor:
+    complex_dtype = torch.complex128 if magnitude.dtype == torch.float64 else torch.complex64
+    if init_phase is not None:
+        if init_phase.shape != magnitude.shape:
+            raise ValueError(
+                f"init_phase must have the spectrogram's shape {tuple(magnitude.shape)}, "
+                f"got {tuple(init_phase.shape)}"
+            )
+        if init_phase.is_complex():
+            phase = init_phase.to(complex_dtype)
+            return phase / (phase.abs() + 1e-16)
+        return torch.polar(torch.ones_like(magnitude), init_phase.to(magnitude.dtype))
+    if not rand_init:
+        return torch.ones_like(magnitude, dtype=complex_dtype)
+    phase = torch.rand(
+        magnitude.shape, generator=generator, device=magnitude.device, dtype=magnitude.dtype
+    )
+    return torch.polar(torch.ones_like(magnitude), 2 * math.pi * phase)
