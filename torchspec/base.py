@@ -26,7 +26,7 @@ class ExactBuffersModule(nn.Module):
     its dtype (loaded with ``load_state_dict`` or edited in place) becomes the new master before
     the move, so a checkpoint's values survive ``.to()`` and ``.double()``. Layers whose other
     constants derive from such a buffer override :meth:`rebuild_derived`, called after every
-    ``load_state_dict``. Parameters (trainable kernels) are ordinary parameters, created in the
+    ``load_state_dict`` and on a move after an in-place edit. Parameters (trainable kernels) are ordinary parameters, created in the
     layer's dtype and cast as usual.
     """
 
@@ -59,17 +59,21 @@ class ExactBuffersModule(nn.Module):
     def rebuild_derived(self) -> None:
         """Rebuild constants derived from exact buffers (after ``load_state_dict``)."""
 
-    def _refresh_master(self, name: str) -> None:
+    def _refresh_master(self, name: str) -> bool:
+        """Take the buffer as the new master if it no longer matches; True if it changed."""
         current: Tensor = getattr(self, name)
         master = self._masters[name]
-        if current.shape != master.shape or not torch.equal(
+        if current.shape == master.shape and torch.equal(
             current, master.to(device=current.device, dtype=current.dtype)
         ):
-            self._masters[name] = current.detach().to(device="cpu", dtype=torch.float64)
+            return False
+        self._masters[name] = current.detach().to(device="cpu", dtype=torch.float64)
+        return True
 
     def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> ExactBuffersModule:
-        for name in self._masters:
-            self._refresh_master(name)
+        changed = [self._refresh_master(name) for name in list(self._masters)]
+        if any(changed):
+            self.rebuild_derived()
         super()._apply(fn, recurse)
         for name, master in self._masters.items():
             moved: Tensor = getattr(self, name)

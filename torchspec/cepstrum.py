@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from . import functional as TF
-from .base import ExactBuffersModule
+from .base import ExactBuffersModule, layer_dtype
 from .checks import check_band_limits, check_choice, check_int, check_spectrogram
-from .mel import FilterbankScale, MelSpectrogram
+from .mel import MelSpectrogram
 from .spectrogram import Spectrogram
 
 
@@ -144,7 +144,8 @@ class LFCC(_Cepstrum):
 
     Keyword-only args:
         lifter, trainable_stft, device, dtype: as :class:`MFCC`.
-        trainable_filters: trainable linear filterbank (non-negative, as :class:`MelScale`).
+        trainable_filters: trainable linear filterbank ``filter_mat`` (used as
+            ``filter_mat.clamp(min=0)``, as :class:`MelScale`).
 
     Shapes: input ``(..., time)``; output ``(..., n_lfcc, frames)``.
     """
@@ -185,25 +186,26 @@ class LFCC(_Cepstrum):
             raise ValueError("speckwargs['power'] must be a number > 0 for LFCC, got None")
         f_max = check_band_limits(sample_rate, f_min, f_max)
         n_freq = self.Spectrogram.n_fft // 2 + 1
-        self.linear_fb = FilterbankScale(
-            TF.linear_fbanks(n_freq, f_min, f_max, n_filter, sample_rate),
-            TF.linear_edges(n_filter, f_min=f_min, f_max=f_max)[1:-1],
-            trainable=trainable_filters,
-            layer="LFCC",
-            device=device,
-            dtype=dtype,
-        )
+        bank = TF.linear_fbanks(n_freq, f_min, f_max, n_filter, sample_rate)
+        self._centres = TF.linear_edges(n_filter, f_min=f_min, f_max=f_max)[1:-1]
+        self.trainable_filters = bool(trainable_filters)
+        if self.trainable_filters:  # torchaudio's buffer name, so its state dicts load
+            self.filter_mat = nn.Parameter(bank.to(device=device, dtype=layer_dtype(dtype)))
+        else:
+            self.register_exact_buffer("filter_mat", bank, dtype=dtype, device=device)
         self.sample_rate, self.n_filter, self.n_lfcc = sample_rate, n_filter, n_lfcc
         self.f_min, self.f_max, self.log_lf = f_min, f_max, bool(log_lf)
 
     @property
     def frequencies(self) -> Tensor:
         """Centre frequency of every linear filter in Hz, ``(n_filter,)`` float64."""
-        return self.linear_fb.frequencies
+        return self._centres.clone()
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_lfcc, frames)``."""
-        return self.cepstrum(self.linear_fb(self.Spectrogram(waveform)), log=self.log_lf)
+        bank = self.filter_mat.clamp(min=0) if self.trainable_filters else self.filter_mat
+        energies = TF.apply_filterbank(self.Spectrogram(waveform), bank)
+        return self.cepstrum(energies, log=self.log_lf)
 
 
 class InverseMFCC(ExactBuffersModule):

@@ -170,11 +170,16 @@ def overlap_add(frames: Tensor, hop_length: int) -> Tensor:
         ]
     ratio = n_fft // hop_length
     blocks = frames.reshape(batch, n_frames, ratio, hop_length)
-    # Out of place on purpose: in-place slice adds compile to wrong code under torch.compile
-    # when the input requires grad (torch 2.13, inductor).
-    out = F.pad(blocks[:, :, 0], (0, 0, 0, ratio - 1))
-    for j in range(1, ratio):
-        out = out + F.pad(blocks[:, :, j], (0, 0, j, ratio - 1 - j))
+    if torch.compiler.is_compiling():
+        # Out of place: in-place slice adds compile to wrong values under torch.compile when
+        # the input requires grad (torch 2.13, inductor); eager keeps the faster in-place adds.
+        out = F.pad(blocks[:, :, 0], (0, 0, 0, ratio - 1))
+        for j in range(1, ratio):
+            out = out + F.pad(blocks[:, :, j], (0, 0, j, ratio - 1 - j))
+        return out.reshape(batch, -1)
+    out = frames.new_zeros(batch, n_frames + ratio - 1, hop_length)
+    for j in range(ratio):
+        out[:, j : j + n_frames] += blocks[:, :, j]
     return out.reshape(batch, -1)
 
 

@@ -67,7 +67,7 @@ def griffinlim(
 
     def synthesise(coefficients: Tensor) -> Tensor:
         spectrum = torch.view_as_complex(coefficients)
-        frames = torch.fft.irfft(spectrum, n=n_fft, dim=-1) * padded
+        frames = torch.fft.irfft(spectrum, n=n_fft, dim=-1).mul_(padded)
         return conv.synthesise(frames, padded, framing, length)
 
     spec = phase * scale.unsqueeze(-1)
