@@ -96,7 +96,7 @@ REGISTRY: dict[str, list[Case]] = {
         ),
     ],
     "MFCC": [
-        Case(lambda: torchspec.MFCC(SR, 4, melkwargs={"n_fft": 32, "hop_length": 8, "n_mels": 6}), wave),
+        Case(lambda: torchspec.MFCC(SR, 4, melkwargs={**STFT, "n_mels": 6}), wave),
         Case(
             lambda: torchspec.MFCC(
                 SR, 4, log_mels=True, lifter=3.0, melkwargs={"n_fft": 32, "n_mels": 6}

@@ -17,7 +17,7 @@ import scipy.fft
 import torch
 from helpers import SAMPLE_RATE, make_signal, rel_err
 
-from torchspec import LFCC, MFCC, AmplitudeToDB, MelSpectrogram
+from torchspec import LFCC, MFCC, AmplitudeToDB, InverseMelScale, MelSpectrogram
 
 Y = make_signal(2 * SAMPLE_RATE)
 X = torch.from_numpy(Y).float()
@@ -128,3 +128,52 @@ def test_lfcc_matches_its_definition(log_lf):
     expected = scipy.fft.dct(logged, type=2, norm="ortho", axis=0)[:30]
     layer = LFCC(SAMPLE_RATE, n_filter=64, n_lfcc=30, log_lf=log_lf, speckwargs=STFT)
     assert rel_err(layer(X), expected) <= 1e-4
+
+
+# InverseMelScale: the way back, against librosa.feature.inverse.mel_to_stft
+
+
+def _power_and_mel(mel: dict, seconds: float) -> tuple[np.ndarray, MelSpectrogram, torch.Tensor]:
+    y = make_signal(int(seconds * SAMPLE_RATE))
+    power = np.abs(librosa.stft(y, n_fft=2048, hop_length=512, pad_mode="reflect")) ** 2
+    forward = MelSpectrogram(SAMPLE_RATE, n_fft=2048, hop_length=512, n_mels=128, **mel).double()
+    return power, forward, forward.mel_scale(torch.from_numpy(power))
+
+
+@pytest.mark.parametrize(
+    "mel",
+    [{}, {"norm": "slaney"}, {"norm": "slaney", "mel_scale": "slaney"}],
+    ids=["htk-none", "htk-slaney", "slaney-slaney"],
+)
+def test_inverse_mel_scale_reproduces_the_mel_spectrogram(mel):
+    """mel -> linear -> mel within 1e-3 relative (the HTK filterbank without norm, torchaudio's
+    default, converges slowest)."""
+    _, forward, melspec = _power_and_mel(mel, 3.0)
+    linear = InverseMelScale(1025, 128, SAMPLE_RATE, **mel).double()(melspec)
+    assert (linear >= 0).all()
+    assert rel_err(forward.mel_scale(linear), melspec) <= 1e-3
+
+
+@pytest.mark.parametrize("htk", [True, False])
+def test_inverse_mel_scale_against_librosa(htk):
+    """``librosa.feature.inverse.mel_to_stft(M, sr, n_fft=2048, power=2.0, htk=, norm="slaney")``
+    (librosa's L-BFGS-B takes minutes without the Slaney norm, so that case is not compared)."""
+    mel = {"norm": "slaney", "mel_scale": "htk" if htk else "slaney"}
+    power, _, melspec = _power_and_mel(mel, 1.0)
+    linear = InverseMelScale(1025, 128, SAMPLE_RATE, **mel).double()(melspec)
+    theirs = librosa.feature.inverse.mel_to_stft(
+        melspec.numpy(), sr=SAMPLE_RATE, n_fft=2048, power=2.0, htk=htk, norm="slaney"
+    )
+    ours_error = np.linalg.norm(np.sqrt(linear.numpy()) - np.sqrt(power))
+    theirs_error = np.linalg.norm(theirs - np.sqrt(power))
+    assert ours_error <= 1.1 * theirs_error
+
+
+def test_inverse_mel_scale_gradcheck_and_errors():
+    inverse = InverseMelScale(9, 4, 8000, n_iter=5).double()
+    mel = (torch.rand(4, 3, dtype=torch.float64) + 0.1).requires_grad_(True)
+    assert torch.autograd.gradcheck(inverse, (mel,))
+    with pytest.raises(ValueError, match="non-negative"):
+        inverse(-mel.detach())
+    with pytest.raises(ValueError, match="4"):
+        inverse(torch.rand(5, 3))
