@@ -30,9 +30,24 @@ def plan(device: str) -> Plan:
     fft = torchspec.InverseSpectrogram(N_FFT, hop_length=HOP, device=device)
     trainable = torchspec.InverseSpectrogram(N_FFT, hop_length=HOP, trainable=True, device=device)
     rows: Plan = [
-        ("inverse STFT", "torch.istft", no_grad(lambda: torch.istft(spec, N_FFT, HOP, window=window, length=length)), ""),
-        ("inverse STFT", "torchspec InverseSpectrogram", no_grad(lambda: fft(spec, length)), "FFT route"),
-        ("inverse STFT", "torchspec InverseSpectrogram(trainable=True)", no_grad(lambda: trainable(spec, length)), "conv route"),
+        (
+            "inverse STFT",
+            "torch.istft",
+            no_grad(lambda: torch.istft(spec, N_FFT, HOP, window=window, length=length)),
+            "",
+        ),
+        (
+            "inverse STFT",
+            "torchspec InverseSpectrogram",
+            no_grad(lambda: fft(spec, length)),
+            "FFT route",
+        ),
+        (
+            "inverse STFT",
+            "torchspec InverseSpectrogram(trainable=True)",
+            no_grad(lambda: trainable(spec, length)),
+            "conv route",
+        ),
     ]
     short = audio[:4, : 5 * SAMPLE_RATE]
     magnitude = torchspec.Spectrogram(1024, hop_length=256, power=1.0, device=device)(short)
@@ -42,7 +57,14 @@ def plan(device: str) -> Plan:
         rows.append(("griffinlim", "librosa.griffinlim", None, "CPU only"))
     else:
         mags = magnitude.cpu().numpy()
-        rows.append(("griffinlim", "librosa.griffinlim", lambda: librosa.griffinlim(mags, n_iter=32, hop_length=256, n_fft=1024), "float32"))
+        rows.append(
+            (
+                "griffinlim",
+                "librosa.griffinlim",
+                lambda: librosa.griffinlim(mags, n_iter=32, hop_length=256, n_fft=1024),
+                "float32",
+            )
+        )
     rows.append(("griffinlim", "torchspec GriffinLim", no_grad(lambda: griffinlim(magnitude)), ""))
     cqt = torchspec.CQT(SAMPLE_RATE, hop_length=HOP, device=device)(short)
     icqt = torchspec.InverseCQT(SAMPLE_RATE, hop_length=HOP, device=device)
@@ -50,7 +72,14 @@ def plan(device: str) -> Plan:
         rows.append(("icqt", "librosa.icqt", None, "CPU only"))
     else:
         coefficients = cqt.cpu().numpy()
-        rows.append(("icqt", "librosa.icqt", lambda: librosa.icqt(coefficients, sr=SAMPLE_RATE, hop_length=HOP), "complex64"))
+        rows.append(
+            (
+                "icqt",
+                "librosa.icqt",
+                lambda: librosa.icqt(coefficients, sr=SAMPLE_RATE, hop_length=HOP),
+                "complex64",
+            )
+        )
     rows.append(("icqt", "torchspec InverseCQT", no_grad(lambda: icqt(cqt, short.shape[-1])), ""))
     return rows
 

@@ -26,8 +26,8 @@ class ExactBuffersModule(nn.Module):
     its dtype (loaded with ``load_state_dict`` or edited in place) becomes the new master before
     the move, so a checkpoint's values survive ``.to()`` and ``.double()``. Layers whose other
     constants derive from such a buffer override :meth:`rebuild_derived`, called after every
-    ``load_state_dict`` and on a move after an in-place edit. Parameters (trainable kernels) are ordinary parameters, created in the
-    layer's dtype and cast as usual.
+    ``load_state_dict`` and on a move after an in-place edit. Parameters (trainable kernels)
+    are ordinary parameters, created in the layer's dtype and cast as usual.
     """
 
     def __init__(self) -> None:
