@@ -52,6 +52,7 @@ def _direct(path: Path, spec: FeatureSpec) -> np.ndarray:
 
 
 def _manifest(out: Path) -> dict[str, dict]:
+    """The latest record of every source (the manifest is append-only: one record per run)."""
     lines = (out / "manifest.jsonl").read_text().splitlines()
     return {Path(r["source"]).name: r for r in map(json.loads, lines)}
 
@@ -103,7 +104,7 @@ def test_extract_matches_the_layer_on_each_file(tmp_path, feature, capsys):
     records = _manifest(out)
     assert (
         records["broken.wav"]["status"] == "failed"
-        and "broken.wav" in records["broken.wav"]["error"]
+        and "broken.wav" in records["broken.wav"]["reason"]
     )
     assert records["empty.flac"]["status"] == "failed"
     for path in paths:

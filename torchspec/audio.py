@@ -13,8 +13,23 @@ class AudioLoadError(ValueError):
     """A file that cannot be decoded: the message names the file and the reason."""
 
 
+def probe(path: str | Path, sample_rate: int | None = None) -> float:
+    """Duration of an audio file in seconds from its header (0.0 if it cannot be read)."""
+    try:
+        import soundfile
+
+        info = soundfile.info(str(path))
+    except Exception:  # soundfile raises several types; decoding will report the problem
+        return 0.0
+    return float(info.frames) / float(info.samplerate) if info.samplerate else 0.0
+
+
 def load(
-    path: str | Path, *, sample_rate: int | None = None, mono: bool = False
+    path: str | Path,
+    *,
+    sample_rate: int | None = None,
+    mono: bool = False,
+    dtype: torch.dtype = torch.float32,
 ) -> tuple[Tensor, int]:
     """Decode an audio file with libsndfile (WAV, FLAC, Ogg/Vorbis, Opus, MP3, ...).
 
@@ -22,10 +37,12 @@ def load(
         path: the file.
         sample_rate: resample to this rate in Hz (soxr, high quality); None keeps the file's.
         mono: average the channels into one.
+        dtype: ``torch.float32`` (default) or ``torch.float64``: decoding and resampling
+            happen in this precision.
 
     Returns:
-        ``(waveform, sample_rate)`` with ``waveform`` of shape ``(channels, time)``, float32,
-        full scale at +-1.
+        ``(waveform, sample_rate)`` with ``waveform`` of shape ``(channels, time)`` in
+        ``dtype``, full scale at +-1.
 
     Raises:
         AudioLoadError: the file is missing, empty, not audio, or cannot be decoded.
@@ -34,9 +51,12 @@ def load(
         import soundfile
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ImportError("torchspec.load needs soundfile: pip install 'torchspec[audio]'") from exc
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    numpy_dtype = "float64" if dtype == torch.float64 else "float32"
     path = Path(path)
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        data, rate = soundfile.read(str(path), dtype=numpy_dtype, always_2d=True)
     except Exception as exc:  # soundfile raises several types; one error for the caller
         raise AudioLoadError(f"cannot decode {path}: {exc}") from exc
     if data.shape[0] == 0:
@@ -48,6 +68,6 @@ def load(
             raise ValueError(f"sample_rate must be > 0 Hz, got {sample_rate!r}")
         import soxr
 
-        data = soxr.resample(data, rate, sample_rate, quality="HQ").astype(np.float32)
+        data = soxr.resample(data, rate, sample_rate, quality="HQ").astype(numpy_dtype)
         rate = sample_rate
     return torch.from_numpy(np.ascontiguousarray(data.T)), int(rate)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import torch
 
-from .features import FEATURES, FeatureSpec
+from .extract import DTYPES
+from .features import FEATURES, WINDOWS, FeatureSpec
 from .spectrogram import InverseSpectrogram, Spectrogram
 
 
@@ -57,21 +58,43 @@ def _two_peaks(profile: torch.Tensor, freqs: torch.Tensor) -> list[float]:
 
 def _feature_options(parser: argparse.ArgumentParser) -> None:
     defaults = FeatureSpec()
-    parser.add_argument("--feature", choices=FEATURES, default=defaults.feature)
-    parser.add_argument(
-        "--sample-rate",
-        type=int,
-        default=defaults.sample_rate,
-        help="resample every file to this rate (Hz)",
+    add = parser.add_argument
+    add("--feature", choices=FEATURES, default=defaults.feature)
+    add("--sample-rate", type=int, default=defaults.sample_rate, help="resample to this rate (Hz)")
+    add("--n-fft", type=int, default=defaults.n_fft, help="STFT frame length (samples)")
+    add("--win-length", type=int, default=None, help="window length (samples; default n_fft)")
+    add("--hop", type=int, default=defaults.hop_length, help="hop length (samples)")
+    add("--window", choices=list(WINDOWS), default=defaults.window, help="STFT window")
+    add(
+        "--center",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.center,
+        help="centre frames on t * hop (pad both ends)",
     )
-    parser.add_argument("--n-fft", type=int, default=defaults.n_fft)
-    parser.add_argument("--hop", type=int, default=defaults.hop_length, help="hop length")
-    parser.add_argument("--n-mels", type=int, default=defaults.n_mels)
-    parser.add_argument("--n-mfcc", type=int, default=defaults.n_mfcc)
-    parser.add_argument("--f-min", type=float, default=None, help="Hz")
-    parser.add_argument("--f-max", type=float, default=None, help="Hz")
-    parser.add_argument("--n-bins", type=int, default=None, help="logstft / cqt / vqt bins")
-    parser.add_argument("--bins-per-octave", type=int, default=defaults.bins_per_octave)
+    add(
+        "--pad-mode",
+        choices=["reflect", "constant", "replicate", "circular"],
+        default=None,
+        help="how --center pads (default: reflect for STFT features, constant for cqt/vqt)",
+    )
+    add("--power", type=float, default=None, help="magnitude exponent (default 2; cqt/vqt 1)")
+    add("--n-mels", type=int, default=defaults.n_mels)
+    add("--mel-scale", choices=["htk", "slaney"], default=defaults.mel_scale)
+    add("--norm", choices=["none", "slaney"], default="none", help="mel filter normalisation")
+    add("--n-mfcc", type=int, default=defaults.n_mfcc)
+    add("--f-min", type=float, default=None, help="lowest frequency (Hz; cqt/vqt: first bin)")
+    add("--f-max", type=float, default=None, help="highest frequency (Hz; default Nyquist)")
+    add("--n-bins", type=int, default=None, help="logstft / cqt / vqt bins")
+    add("--bins-per-octave", type=int, default=defaults.bins_per_octave)
+    scale = parser.add_mutually_exclusive_group()
+    scale.add_argument(
+        "--db",
+        action="store_true",
+        help="decibels: power_to_db with ref = each file's peak, floored --top-db below it",
+    )
+    scale.add_argument("--log", action="store_true", help="natural log of (x + --log-offset)")
+    add("--top-db", type=float, default=defaults.top_db, help="dB floor below the peak (--db)")
+    add("--log-offset", type=float, default=defaults.log_offset, help="offset for --log")
 
 
 def _spec(args: argparse.Namespace) -> FeatureSpec:
@@ -79,26 +102,41 @@ def _spec(args: argparse.Namespace) -> FeatureSpec:
         feature=args.feature,
         sample_rate=args.sample_rate,
         n_fft=args.n_fft,
+        win_length=args.win_length,
         hop_length=args.hop,
+        window=args.window,
+        center=args.center,
+        pad_mode=args.pad_mode,
+        power=args.power,
         n_mels=args.n_mels,
+        mel_scale=args.mel_scale,
+        norm=None if args.norm == "none" else args.norm,
         n_mfcc=args.n_mfcc,
         f_min=args.f_min,
         f_max=args.f_max,
         n_bins=args.n_bins,
         bins_per_octave=args.bins_per_octave,
+        scale="db" if args.db else "log" if args.log else "linear",
+        top_db=args.top_db,
+        log_offset=args.log_offset,
     )
 
 
-DTYPES = {
-    "float32": torch.float32,
-    "float16": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "float64": torch.float64,
-}
+def _channels(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        channels = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--channels takes channel numbers like 0 or 0,1; got {text!r}") from None
+    if not channels or min(channels) < 0:
+        raise ValueError(f"--channels takes channel numbers >= 0; got {text!r}")
+    return channels
 
 
 def extract_command(args: argparse.Namespace) -> int:
-    from .extract import MANIFEST, run
+    from .extract import DTYPES, run
+    from .outputs import MANIFEST, ExtractEnvironmentError
 
     try:
         summary = run(
@@ -109,9 +147,16 @@ def extract_command(args: argparse.Namespace) -> int:
             dtype=DTYPES[args.dtype],
             batch_size=args.batch_size,
             workers=args.workers,
+            max_batch_seconds=args.max_batch_seconds,
+            mono=args.mono,
+            channels=_channels(args.channels),
+            wait=args.wait,
         )
-    except (FileNotFoundError, ValueError) as exc:  # bad inputs or feature parameters
+    except (FileNotFoundError, ValueError, ExtractEnvironmentError) as exc:
         print(f"torchspec extract: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # anything else the machine says no to
+        print(f"torchspec extract: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
         return 2
     if int(os.environ.get("RANK", 0)) != 0:
         return 1 if summary.failed else 0
@@ -154,15 +199,40 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="analyse generated audio and print checkable numbers")
     extract = commands.add_parser(
-        "extract", help="features for files and folders (the bundled examples by default)"
+        "extract",
+        help="features for files and folders (the bundled examples by default)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Compute a feature for every audio file and save it as DIR/<path>.npy, "
+        "shape (channels, rows, frames), with DIR/manifest.jsonl and a torchspec-axes.json "
+        "per folder. Exit status: 0 all done, 1 some files failed, 2 nothing could be done.",
     )
-    extract.add_argument("inputs", nargs="*", help="files and folders (recursive)")
+    extract.add_argument("inputs", nargs="*", help="files and folders (searched recursively)")
     extract.add_argument("--out", default="torchspec-features", help="output folder")
     _feature_options(extract)
-    extract.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    extract.add_argument("--dtype", choices=list(DTYPES), default="float32")
-    extract.add_argument("--batch-size", type=int, default=8)
+    extract.add_argument("--mono", action="store_true", help="average the channels into one")
+    extract.add_argument(
+        "--channels", default=None, help="keep only these channels, e.g. 0 or 0,1 (default all)"
+    )
+    extract.add_argument(
+        "--device", default="auto", help="auto, cpu, cuda or cuda:N (auto: cuda if available)"
+    )
+    extract.add_argument(
+        "--dtype",
+        choices=list(DTYPES),
+        default="float32",
+        help="stored dtype; float64 computes in float64, the others in float32 then cast",
+    )
+    extract.add_argument("--batch-size", type=int, default=8, help="most files per batch")
+    extract.add_argument(
+        "--max-batch-seconds",
+        type=float,
+        default=600.0,
+        help="audio seconds per batch (count x longest); longer files run in exact pieces",
+    )
     extract.add_argument("--workers", type=int, default=0, help="decoding worker processes")
+    extract.add_argument(
+        "--wait", action="store_true", help="wait for another run using --out instead of failing"
+    )
     plot_parser = commands.add_parser("plot", help="draw one file's feature to an image")
     plot_parser.add_argument("file")
     plot_parser.add_argument("--out", default="torchspec-plot.png", help="image file")

@@ -34,7 +34,7 @@ from .checks import (
     check_waveform,
     compute_dtype,
 )
-from .functional.cqt import PASSBAND
+from .functional.cqt import EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
 
 C1_HZ = 32.70319566257483
@@ -213,6 +213,20 @@ class VQT(ExactBuffersModule):
                     persistent=False,
                 )
         self._reach = max(bank.shape[-1] // 2 for bank in banks)
+
+    @property
+    def reach(self) -> int:
+        """Samples on either side of a frame's centre that the longest wavelet reads."""
+        return self._reach
+
+    @property
+    def context(self) -> int:
+        """Samples on either side of a frame's centre that can change it: :attr:`reach`, plus
+        the decimation filter's margin on the multirate route. Computing a long signal in
+        pieces that overlap by this much gives the same frames (to float rounding)."""
+        if self._route == "direct":
+            return self._reach
+        return self._reach + EDGE * max(factor for _, _, factor in self._groups)
 
     @property
     def route(self) -> str:

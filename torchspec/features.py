@@ -1,80 +1,274 @@
-"""The features ``torchspec extract`` and ``torchspec plot`` compute, by name."""
+"""The features ``torchspec extract`` and ``torchspec plot`` compute, by name, with every option.
+
+A :class:`FeatureSpec` is plain data (``FeatureSpec(**spec.as_dict())`` round-trips, also from a
+manifest record). :meth:`FeatureSpec.pipeline` splits the feature into a frame-local
+``frontend`` (frame ``t`` reads only samples near ``t * hop_length``, so long files can be cut
+into overlapping pieces and stitched exactly) and a ``finish`` applied to each whole clip (the
+dB floor below a clip's peak, the log, the cepstrum).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 
-from torch import nn
+import torch
+from torch import Tensor, nn
 
+from . import functional as TF
 from .cepstrum import MFCC
 from .cqt import CQT, VQT
 from .mel import MelSpectrogram
 from .spectrogram import Spectrogram
 
 FEATURES = ("stft", "logstft", "mel", "mfcc", "cqt", "vqt")
+SCALES = ("linear", "db", "log")
+WINDOWS: dict[str, Callable[..., Tensor]] = {
+    "hann": torch.hann_window,
+    "hamming": torch.hamming_window,
+    "blackman": torch.blackman_window,
+    "bartlett": torch.bartlett_window,
+    "rectangular": lambda n, **kw: torch.ones(n, **kw),
+}
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """A feature and its parameters (``None``: the feature's own default).
+    """A feature and its parameters; ``None`` means the feature's own default.
 
-    ``stft`` and ``logstft`` are power spectrograms, ``mel`` a power mel spectrogram, ``mfcc``
-    MFCCs (dB mel, DCT-II), ``cqt`` and ``vqt`` magnitudes. All frames are centred:
-    ``1 + samples // hop_length`` of them.
+    ``stft`` and ``logstft`` are ``|STFT| ** power``, ``mel`` a mel spectrogram of that,
+    ``mfcc`` MFCCs (dB mel with an 80 dB floor, DCT-II), ``cqt`` and ``vqt`` ``|C| ** power``
+    (magnitude by default). ``scale`` turns the result into decibels (``"db"``: power_to_db with
+    ``ref`` each clip's peak and ``top_db``) or a natural log of ``x + log_offset``.
     """
 
     feature: str = "mel"
     sample_rate: int = 22050
     n_fft: int = 2048
+    win_length: int | None = None
     hop_length: int = 512
+    window: str = "hann"
+    center: bool = True
+    pad_mode: str | None = None  # "reflect" for STFT features, "constant" for cqt/vqt
+    power: float | None = None  # 2.0 for STFT features, 1.0 for cqt/vqt
     n_mels: int = 128
+    mel_scale: str = "htk"
+    norm: str | None = None
     n_mfcc: int = 20
     f_min: float | None = None
     f_max: float | None = None
     n_bins: int | None = None
     bins_per_octave: int = 12
+    scale: str = "linear"
+    top_db: float | None = 80.0
+    log_offset: float = 1e-6
 
     def __post_init__(self) -> None:
         if self.feature not in FEATURES:
             raise ValueError(f"feature must be one of {', '.join(FEATURES)}; got {self.feature!r}")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {self.scale!r}")
+        if self.window not in WINDOWS:
+            raise ValueError(f"window must be one of {', '.join(WINDOWS)}; got {self.window!r}")
+        if self.feature == "mfcc" and self.scale != "linear":
+            raise ValueError("mfcc is already a cepstrum of dB: --db / --log do not apply")
+        if not self.log_offset > 0:
+            raise ValueError(f"log_offset must be > 0, got {self.log_offset!r}")
+
+    @classmethod
+    def from_dict(cls, params: dict[str, object]) -> FeatureSpec:
+        """The spec recorded in a manifest (unknown keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in params.items() if k in names})  # type: ignore[arg-type]
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    @property
+    def is_cqt(self) -> bool:
+        return self.feature in ("cqt", "vqt")
+
+    def resolved_power(self) -> float:
+        if self.power is not None:
+            return float(self.power)
+        return 1.0 if self.is_cqt else 2.0
+
+    def resolved_pad_mode(self) -> str:
+        if self.pad_mode is not None:
+            return self.pad_mode
+        return "constant" if self.is_cqt else "reflect"
+
     def build(self) -> nn.Module:
-        """The layer, on the CPU in float32."""
-        sr, hop = self.sample_rate, self.hop_length
+        """The whole feature as one layer (the frontend alone for ``scale != "linear"``), on the
+        CPU in float32."""
+        return self._frontend()
+
+    def pipeline(self) -> Pipeline:
+        """The feature as frontend + finish; see :class:`Pipeline`."""
+        frontend = self._frontend()
+        finish: Callable[[Tensor], Tensor]
+        if self.feature == "mfcc":
+            assert isinstance(frontend, MFCC)
+            mfcc = frontend
+
+            def cepstrum(mel: Tensor) -> Tensor:
+                return mfcc.cepstrum(mel, log=mfcc.log_mels)
+
+            return Pipeline(self, mfcc.MelSpectrogram, cepstrum, mfcc.MelSpectrogram)
+        if self.scale == "db":
+            multiplier = 10.0 if self.resolved_power() == 2.0 else 20.0
+            top_db = self.top_db
+
+            def finish(x: Tensor) -> Tensor:
+                return TF.amplitude_to_db(x, multiplier=multiplier, ref="max", top_db=top_db)
+
+        elif self.scale == "log":
+            offset = self.log_offset
+
+            def finish(x: Tensor) -> Tensor:
+                return torch.log(x + offset)
+
+        else:
+
+            def finish(x: Tensor) -> Tensor:
+                return x
+
+        return Pipeline(self, frontend, finish, frontend)
+
+    def _frontend(self) -> nn.Module:
+        sr, hop, power = self.sample_rate, self.hop_length, self.resolved_power()
+        if self.is_cqt:
+            cqt: dict[str, object] = {
+                "bins_per_octave": self.bins_per_octave,
+                "center": self.center,
+                "pad_mode": self.resolved_pad_mode(),
+                "power": power,
+            }
+            if self.f_min is not None:
+                cqt["f_min"] = self.f_min
+            if self.n_bins is not None:
+                cqt["n_bins"] = self.n_bins
+            return (CQT if self.feature == "cqt" else VQT)(sr, hop, **cqt)  # type: ignore[arg-type]
+        stft = {
+            "win_length": self.win_length,
+            "hop_length": hop,
+            "window_fn": WINDOWS[self.window],
+            "power": power,
+            "center": self.center,
+            "pad_mode": self.resolved_pad_mode(),
+        }
         if self.feature == "stft":
-            return Spectrogram(self.n_fft, hop_length=hop, sample_rate=sr)
+            return Spectrogram(self.n_fft, **stft, sample_rate=sr)  # type: ignore[arg-type]
         if self.feature == "logstft":
             return Spectrogram(
                 self.n_fft,
-                hop_length=hop,
+                **stft,  # type: ignore[arg-type]
                 freq_scale="log",
                 f_min=self.f_min,
                 f_max=self.f_max,
                 n_bins=self.n_bins,
                 sample_rate=sr,
             )
-        mel = {"n_fft": self.n_fft, "hop_length": hop, "n_mels": self.n_mels}
-        mel.update({"f_min": self.f_min or 0.0, "f_max": self.f_max})
+        mel = {
+            **stft,
+            "n_fft": self.n_fft,
+            "n_mels": self.n_mels,
+            "f_min": self.f_min or 0.0,
+            "f_max": self.f_max,
+            "norm": self.norm,
+            "mel_scale": self.mel_scale,
+        }
         if self.feature == "mel":
-            return MelSpectrogram(sr, **mel)
-        if self.feature == "mfcc":
-            return MFCC(sr, self.n_mfcc, melkwargs=mel)
-        cqt = {"sample_rate": sr, "hop_length": hop, "bins_per_octave": self.bins_per_octave}
-        if self.f_min is not None:
-            cqt["f_min"] = self.f_min
-        if self.n_bins is not None:
-            cqt["n_bins"] = self.n_bins
-        return (CQT if self.feature == "cqt" else VQT)(**cqt, power=1.0)
-
-    def right_reach(self) -> tuple[int, str]:
-        """Samples past a clip's end that its last frame reads, and how the layer fills them
-        (``"reflect"``, or ``"constant"`` for zeros)."""
-        if self.feature in ("cqt", "vqt"):
-            return 0, "constant"
-        return self.n_fft // 2, "reflect"
+            return MelSpectrogram(sr, **mel)  # type: ignore[arg-type]
+        return MFCC(sr, self.n_mfcc, melkwargs=mel)
 
     def n_frames(self, samples: int) -> int:
-        return 1 + samples // self.hop_length
+        """Frames of the feature for a clip of ``samples`` samples."""
+        return self.pipeline().n_frames(samples)
+
+
+class Pipeline:
+    """A feature as a frame-local ``frontend`` and a per-clip ``finish``.
+
+    Attributes:
+        spec: the :class:`FeatureSpec`.
+        frontend: ``(..., time)`` -> ``(..., rows, frames)``; a frame reads the samples within
+            ``context`` of its centre (``t * hop_length`` when centred) and nothing else.
+        finish: ``(..., rows, frames)`` of one whole clip -> the feature.
+        rows_of: the layer whose ``frequencies`` label the rows.
+    """
+
+    def __init__(
+        self,
+        spec: FeatureSpec,
+        frontend: nn.Module,
+        finish: Callable[[Tensor], Tensor],
+        rows_of: nn.Module,
+    ) -> None:
+        self.spec, self.frontend, self.finish, self.rows_of = spec, frontend, finish, rows_of
+        self.hop = spec.hop_length
+        if isinstance(frontend, VQT):
+            self.cqt: VQT | None = frontend
+            self.context, self.span = frontend.context, 2 * frontend.reach
+            self.centre = 0 if spec.center else frontend.reach
+        else:
+            self.cqt = None
+            self.context, self.span = spec.n_fft // 2 + 1, spec.n_fft
+            self.centre = 0 if spec.center else spec.n_fft // 2
+
+    def n_frames(self, samples: int) -> int:
+        """Frames for a clip of ``samples`` samples (0 when it is too short for one)."""
+        if self.spec.center:
+            return 1 + samples // self.hop
+        return max(0, 1 + (samples - self.span) // self.hop)
+
+    def min_samples(self) -> int:
+        """The shortest clip the frontend accepts."""
+        if not self.spec.center:
+            return self.span
+        if self.spec.resolved_pad_mode() in ("reflect", "circular"):
+            return self.span // 2 + 1
+        return 1
+
+    def pieces(self, samples: int, max_samples: int) -> list[tuple[int, int, int, int]]:
+        """Cut a clip into pieces whose frontend outputs stitch exactly.
+
+        Returns ``(start, end, skip, count)`` per piece: run the frontend on
+        ``clip[start:end]`` as a clip of its own, drop its first ``skip`` frames and keep the
+        next ``count``. Only the last piece ends at the clip's end (and is padded as the clip
+        is); every frame kept from a piece reads real samples of the clip only, or the clip's
+        own start padding.
+        """
+        total = self.n_frames(samples)
+        margin = -(-self.context // self.hop)  # frames of context on each side
+        per_piece = max(1, max_samples // self.hop - 2 * margin)
+        if total <= per_piece:
+            return [(0, samples, 0, total)]
+        out = []
+        for f0 in range(0, total, per_piece):
+            f1 = min(total, f0 + per_piece)
+            if self.spec.center:
+                skip = min(f0, margin)
+                start = (f0 - skip) * self.hop
+                end = (f1 - 1 + margin) * self.hop + 1
+            else:
+                skip, start = 0, f0 * self.hop
+                end = (f1 - 1) * self.hop + self.span + (self.context - self.span // 2)
+            end = samples if f1 == total else min(samples, end)
+            out.append((start, end, skip, f1 - f0))
+        return out
+
+    def frame_times(self) -> tuple[float, float]:
+        """``(offset, step)`` in seconds: frame ``t`` is centred at ``offset + t * step``."""
+        return self.centre / self.spec.sample_rate, self.hop / self.spec.sample_rate
+
+    def rows(self) -> dict[str, object]:
+        """What each output row is: centre frequencies in Hz, or cepstral coefficients."""
+        frequencies = getattr(self.rows_of, "frequencies", None)
+        hz = [float(f) for f in frequencies] if isinstance(frequencies, Tensor) else None
+        if self.spec.feature == "mfcc":
+            return {
+                "rows": "cepstral coefficients 0 .. n_mfcc - 1 (DCT-II of dB mel bands)",
+                "mel_band_centres_hz": hz,
+            }
+        return {"rows": "centre frequency of each row in Hz", "row_frequencies_hz": hz}
