@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,8 +213,10 @@ class Manifest:
 
 def environment(exc: OSError, path: Path) -> Exception:
     """An ``OSError`` while writing ``path``: an :class:`ExtractEnvironmentError` for a full,
-    read-only or limited disk, else the error itself."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    read-only or limited disk, else the error itself. (numpy reports a short write without an
+    errno: a nearly full disk then counts as full.)"""
+    full = exc.errno is None and shutil.disk_usage(path.parent).free < 1 << 20
+    if full or exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return ExtractEnvironmentError(
             f"no space left on the device writing {path}: free space and run again "
             "(finished outputs are kept and skipped)"
