@@ -244,3 +244,23 @@ def test_plot_command_writes_an_image(tmp_path, feature):
     image = tmp_path / "fig.png"
     assert main(["plot", str(example), "--feature", feature, "--out", str(image)]) == 0
     assert image.stat().st_size > 10_000 and image.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_help_states_every_default():
+    """Every extract option either shows ``(default: ...)`` or says its default in words."""
+    import argparse
+
+    from torchspec.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    extract = commands.choices["extract"]
+    text = extract.format_help()
+    for action in extract._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help, action.option_strings
+            shown = action.default is not None and "(default:" in extract.formatter_class(
+                "x"
+            )._get_help_string(action)
+            assert shown or "default" in action.help, action.option_strings
+    assert "(default: 600.0)" in text and "reflect for STFT features" in text

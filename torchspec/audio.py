@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -68,6 +67,7 @@ def load(
             raise ValueError(f"sample_rate must be > 0 Hz, got {sample_rate!r}")
         import soxr
 
-        data = soxr.resample(data, rate, sample_rate, quality="HQ").astype(numpy_dtype)
+        data = soxr.resample(data, rate, sample_rate, quality="HQ").astype(numpy_dtype, copy=False)
         rate = sample_rate
-    return torch.from_numpy(np.ascontiguousarray(data.T)), int(rate)
+    # (channels, time) as a view of the decoded (time, channels) array: no third copy in memory
+    return torch.from_numpy(data).T, int(rate)

@@ -59,7 +59,7 @@ def _two_peaks(profile: torch.Tensor, freqs: torch.Tensor) -> list[float]:
 def _feature_options(parser: argparse.ArgumentParser) -> None:
     defaults = FeatureSpec()
     add = parser.add_argument
-    add("--feature", choices=FEATURES, default=defaults.feature)
+    add("--feature", choices=FEATURES, default=defaults.feature, help="what to compute")
     add("--sample-rate", type=int, default=defaults.sample_rate, help="resample to this rate (Hz)")
     add("--n-fft", type=int, default=defaults.n_fft, help="STFT frame length (samples)")
     add("--win-length", type=int, default=None, help="window length (samples; default n_fft)")
@@ -78,14 +78,24 @@ def _feature_options(parser: argparse.ArgumentParser) -> None:
         help="how --center pads (default: reflect for STFT features, constant for cqt/vqt)",
     )
     add("--power", type=float, default=None, help="magnitude exponent (default 2; cqt/vqt 1)")
-    add("--n-mels", type=int, default=defaults.n_mels)
-    add("--mel-scale", choices=["htk", "slaney"], default=defaults.mel_scale)
+    add("--n-mels", type=int, default=defaults.n_mels, help="mel bands (mel, mfcc)")
+    add("--mel-scale", choices=["htk", "slaney"], default=defaults.mel_scale, help="mel scale")
     add("--norm", choices=["none", "slaney"], default="none", help="mel filter normalisation")
-    add("--n-mfcc", type=int, default=defaults.n_mfcc)
-    add("--f-min", type=float, default=None, help="lowest frequency (Hz; cqt/vqt: first bin)")
-    add("--f-max", type=float, default=None, help="highest frequency (Hz; default Nyquist)")
-    add("--n-bins", type=int, default=None, help="logstft / cqt / vqt bins")
-    add("--bins-per-octave", type=int, default=defaults.bins_per_octave)
+    add("--n-mfcc", type=int, default=defaults.n_mfcc, help="coefficients (mfcc)")
+    add(
+        "--f-min",
+        type=float,
+        default=None,
+        help="lowest frequency in Hz (default 0; logstft and cqt/vqt first bin 32.70 Hz, C1)",
+    )
+    add("--f-max", type=float, default=None, help="highest frequency in Hz (default Nyquist)")
+    add(
+        "--n-bins",
+        type=int,
+        default=None,
+        help="logstft / cqt / vqt bins (default n_fft // 2 + 1 / 84)",
+    )
+    add("--bins-per-octave", type=int, default=defaults.bins_per_octave, help="cqt / vqt")
     scale = parser.add_mutually_exclusive_group()
     scale.add_argument(
         "--db",
@@ -95,6 +105,15 @@ def _feature_options(parser: argparse.ArgumentParser) -> None:
     scale.add_argument("--log", action="store_true", help="natural log of (x + --log-offset)")
     add("--top-db", type=float, default=defaults.top_db, help="dB floor below the peak (--db)")
     add("--log-offset", type=float, default=defaults.log_offset, help="offset for --log")
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: ...)`` except where the default is None (the help says it in words)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _spec(args: argparse.Namespace) -> FeatureSpec:
@@ -194,14 +213,15 @@ def plot_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``torchspec`` command line: ``demo``, ``extract`` and ``plot``."""
     parser = argparse.ArgumentParser(prog="torchspec", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="analyse generated audio and print checkable numbers")
     extract = commands.add_parser(
         "extract",
         help="features for files and folders (the bundled examples by default)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsFormatter,
         description="Compute a feature for every audio file and save it as DIR/<path>.npy, "
         "shape (channels, rows, frames), with DIR/manifest.jsonl and a torchspec-axes.json "
         "per folder. Exit status: 0 all done, 1 some files failed, 2 nothing could be done.",
@@ -237,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     plot_parser.add_argument("file")
     plot_parser.add_argument("--out", default="torchspec-plot.png", help="image file")
     _feature_options(plot_parser)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "demo":
         return demo()
     if args.command == "extract":

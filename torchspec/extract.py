@@ -215,7 +215,7 @@ def compute(
     extend = 0 if spec.resolved_pad_mode() == "constant" or not spec.center else pipeline.span // 2
     pieces = []  # (clip index, segment, skip, count)
     for index, clip in enumerate(clips):
-        cuts = pipeline.pieces(clip.shape[-1], max_samples)
+        cuts = pipeline.pieces(clip.shape[-1], max(1, max_samples // clip.shape[0]))
         for start, end, skip, count in cuts:
             segment = clip[..., start:end]
             if end == clip.shape[-1] and extend:
@@ -236,7 +236,7 @@ def compute(
         for i in batch:
             index, segment, skip, count = pieces[i]
             rows = segment.shape[0]
-            parts[index].append((i, out[row : row + rows, ..., skip : skip + count]))
+            parts[index].append((i, out[row : row + rows, ..., skip : skip + count].clone()))
             row += rows
 
     for i in order:
