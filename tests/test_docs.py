@@ -28,3 +28,32 @@ def test_demo_finds_the_generated_tones(capsys):
         assert abs(low - 440.0) < 11 and abs(high - 1000.0) < 11, line
     error = float(re.search(r"relative error ([\d.e+-]+)", out).group(1))
     assert error < 1e-5
+
+
+def test_ci_runs_the_readme_test_command():
+    """CI must run exactly the command the README gives for the test suite."""
+    text = README.read_text()
+    commands = re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
+    test_command = next(c for c in commands if "pytest" in c)
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert test_command in ci
+
+
+def test_version_is_defined_once():
+    import torchspec
+
+    changelog = (README.parent / "CHANGELOG.md").read_text()
+    assert f"## {torchspec.__version__}" in changelog
+    pyproject = (README.parent / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject and "torchspec.__version__" in pyproject
+
+
+def test_version_flag(capsys):
+    import pytest
+
+    import torchspec
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"torchspec {torchspec.__version__}"

@@ -33,7 +33,7 @@ class ExactBuffersModule(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self._masters: dict[str, Tensor] = {}
-        self.register_load_state_dict_post_hook(_after_load)
+        self.register_load_state_dict_post_hook(_after_load)  # type: ignore[no-untyped-call]
 
     def register_exact_buffer(
         self,
@@ -74,7 +74,7 @@ class ExactBuffersModule(nn.Module):
         changed = [self._refresh_master(name) for name in list(self._masters)]
         if any(changed):
             self.rebuild_derived()
-        super()._apply(fn, recurse)
+        super()._apply(fn, recurse)  # type: ignore[no-untyped-call]
         for name, master in self._masters.items():
             moved: Tensor = getattr(self, name)
             setattr(self, name, master.to(device=moved.device, dtype=moved.dtype))

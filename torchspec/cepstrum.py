@@ -23,6 +23,8 @@ def _check_dct(dct_type: object, norm: object, lifter: object) -> float:
 
 
 class _Cepstrum(ExactBuffersModule):
+    dct_mat: Tensor
+
     """Log (or dB) of filterbank energies followed by a DCT along the band axis, with lifter."""
 
     def __init__(
@@ -128,6 +130,8 @@ class MFCC(_Cepstrum):
 
 
 class LFCC(_Cepstrum):
+    filter_mat: Tensor
+
     """Linear-frequency cepstral coefficients. Drop-in for ``torchaudio.transforms.LFCC``.
 
     As :class:`MFCC`, with ``n_filter`` triangular filters equally spaced in Hz from ``f_min``
@@ -209,6 +213,8 @@ class LFCC(_Cepstrum):
 
 
 class InverseMFCC(ExactBuffersModule):
+    idct_mat: Tensor
+
     """Mel power spectrogram from MFCCs: undo the lifter, inverse DCT, dB to power.
 
     As librosa.feature.inverse.mfcc_to_mel: the ``n_mfcc`` coefficients are zero-extended to

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from . import __version__
 from .extract import DTYPES
 from .features import FEATURES, WINDOWS, FeatureSpec
 from .spectrogram import InverseSpectrogram, Spectrogram
@@ -23,7 +24,7 @@ def demo(sample_rate: int = 22050) -> int:
     """
     tones = (440.0, 1000.0)
     t = torch.arange(2 * sample_rate, dtype=torch.float64) / sample_rate
-    audio = sum(torch.sin(2 * math.pi * f * t) for f in tones).float()
+    audio = (torch.sin(2 * math.pi * tones[0] * t) + torch.sin(2 * math.pi * tones[1] * t)).float()
     print(f"torchspec demo: 2.0 s of {tones[0]:.0f} Hz + {tones[1]:.0f} Hz at {sample_rate} Hz")
 
     linear = Spectrogram(2048, hop_length=512, sample_rate=sample_rate)
@@ -216,6 +217,7 @@ def plot_command(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The ``torchspec`` command line: ``demo``, ``extract`` and ``plot``."""
     parser = argparse.ArgumentParser(prog="torchspec", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"torchspec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="analyse generated audio and print checkable numbers")
     extract = commands.add_parser(

@@ -165,9 +165,7 @@ def overlap_add(frames: Tensor, hop_length: int) -> Tensor:
     if n_fft % hop_length:
         total = n_fft + hop_length * (n_frames - 1)
         columns = frames.transpose(1, 2)
-        return F.fold(columns, (1, total), kernel_size=(1, n_fft), stride=(1, hop_length))[
-            :, 0, 0
-        ]
+        return F.fold(columns, (1, total), kernel_size=(1, n_fft), stride=(1, hop_length))[:, 0, 0]
     ratio = n_fft // hop_length
     blocks = frames.reshape(batch, n_frames, ratio, hop_length)
     if torch.compiler.is_compiling():

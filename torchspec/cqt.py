@@ -89,6 +89,8 @@ def wavelet_plan(
 
 
 class VQT(ExactBuffersModule):
+    multirate_kernels_0: Tensor
+
     r"""Variable-Q transform with librosa's wavelets; ``gamma=0`` is the constant-Q transform.
 
     Bin ``k`` at ``f_k = f_min * 2**(k / bins_per_octave)`` is the convolution of the signal with

@@ -133,7 +133,7 @@ def _root_labels(roots: list[Path]) -> dict[Path, Path]:
     return labels
 
 
-class _Decoded(torch.utils.data.Dataset):
+class _Decoded(torch.utils.data.Dataset[dict[str, Any]]):
     """Decodes (and resamples) one file per index in a worker; errors become records."""
 
     def __init__(
@@ -376,20 +376,20 @@ def _open_folder(out: str | Path, *, wait: bool, lead: bool, distributed: bool) 
 
 
 def _run(
-    inputs,
-    folder,
-    spec,
-    pipeline,
-    device,
-    dtype,
-    batch_size,
-    workers,
-    max_batch_seconds,
-    mono,
-    channels,
-    rank,
-    world,
-    progress,
+    inputs: list[str | Path],
+    folder: OutputFolder,
+    spec: FeatureSpec,
+    pipeline: Pipeline,
+    device: torch.device,
+    dtype: torch.dtype,
+    batch_size: int,
+    workers: int,
+    max_batch_seconds: float,
+    mono: bool,
+    channels: list[int] | None,
+    rank: int,
+    world: int,
+    progress: bool | None,
 ) -> Summary:
     started = time.perf_counter()
     items = discover(inputs or example_files())
@@ -447,8 +447,7 @@ def _run(
         else:
             pending.append(item)
 
-    layer_device_dtype = {"device": device, "dtype": compute_dtype}
-    pipeline.frontend.to(**layer_device_dtype)
+    pipeline.frontend.to(device=device, dtype=compute_dtype)
     durations = [probe(item.source, spec.sample_rate) for item in pending]
     plan = plan_batches(durations, max_seconds=max_batch_seconds, batch_size=batch_size)
     loader = torch.utils.data.DataLoader(

@@ -16,6 +16,9 @@ from .spectrogram import stft_framing
 
 
 class GriffinLim(ExactBuffersModule):
+    window: Tensor
+    power: float
+
     """Fast Griffin-Lim phase reconstruction (with momentum). Drop-in for torchaudio's.
 
     Each iteration inverts ``magnitude * phase`` (inverse STFT: the shared overlap-add divided
@@ -66,7 +69,8 @@ class GriffinLim(ExactBuffersModule):
         check_int("n_iter", n_iter, minimum=1)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.power = check_power(power, optional=False)
+        self.power = float(power)
+        check_power(power, optional=False)
         if length is not None:
             check_int("length", length, minimum=1)
         check_choice("pad_mode", pad_mode, conv.PAD_MODES)

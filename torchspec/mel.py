@@ -50,6 +50,8 @@ def _deprecated_onesided(onesided: bool | None) -> None:
 
 
 class FilterbankScale(ExactBuffersModule):
+    fb: Tensor
+
     """Apply a non-negative ``(n_freq, n_filters)`` filterbank along the frequency axis.
 
     The shared body of :class:`MelScale` and LFCC's linear filterbank: a fixed buffer or a
@@ -226,10 +228,14 @@ class MelSpectrogram(nn.Module):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_mels, frames)``."""
-        return self.mel_scale(self.spectrogram(waveform))
+        out: Tensor = self.mel_scale(self.spectrogram(waveform))
+        return out
 
 
 class InverseMelScale(ExactBuffersModule):
+    fb: Tensor
+    pinv: Tensor
+
     """Linear-frequency spectrogram from a mel spectrogram, by non-negative least squares.
 
     Solves ``min ||fb.T @ X - mel||`` over ``X >= 0`` for every frame at once on the device (as

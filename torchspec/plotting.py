@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -19,8 +21,8 @@ def plot(
     frequencies: Tensor | None = None,
     db: bool = True,
     title: str | None = None,
-    ax=None,
-):
+    ax: Any = None,
+) -> Any:
     """Draw a ``(freq, frames)`` feature: time in seconds, frequency in Hz, a dB colour bar.
 
     Rows are placed at their centre frequencies (``frequencies``, or ``layer.frequencies``):
@@ -92,7 +94,10 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     if centres[0] > 0:
         logs = np.log(centres)
         mids = (logs[1:] + logs[:-1]) / 2
-        return np.exp(np.concatenate([[2 * logs[0] - mids[0]], mids, [2 * logs[-1] - mids[-1]]]))
+        edges: np.ndarray = np.exp(
+            np.concatenate([[2 * logs[0] - mids[0]], mids, [2 * logs[-1] - mids[-1]]])
+        )
+        return edges
     mids = (centres[1:] + centres[:-1]) / 2
     return np.concatenate(
         [[centres[0] - (mids[0] - centres[0])], mids, [2 * centres[-1] - mids[-1]]]

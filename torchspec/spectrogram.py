@@ -48,6 +48,9 @@ def stft_framing(
 
 
 class Spectrogram(ExactBuffersModule):
+    window: Tensor
+    kernels: Tensor
+
     r"""Short-time Fourier transform as a strided convolution with Fourier kernels.
 
     Drop-in for ``torchaudio.transforms.Spectrogram``: the positional parameters, their defaults
@@ -245,7 +248,8 @@ class Spectrogram(ExactBuffersModule):
             return self._log_hz.clone()
         if self.onesided:
             return self._bins.to(torch.float64) * (self.sample_rate / self.n_fft)
-        return torch.fft.fftfreq(self.n_fft, 1.0 / self.sample_rate, dtype=torch.float64)
+        hz: Tensor = torch.fft.fftfreq(self.n_fft, 1.0 / self.sample_rate, dtype=torch.float64)
+        return hz
 
     def filterbank(self) -> Tensor:
         """The analysis kernels, window folded in: ``(n_freq, 2, n_fft)`` (real, imaginary).
@@ -288,6 +292,9 @@ class Spectrogram(ExactBuffersModule):
 
 
 class InverseSpectrogram(ExactBuffersModule):
+    window: Tensor
+    kernels: Tensor
+
     r"""Inverse STFT: transposed convolution with synthesis kernels and overlap-add.
 
     Drop-in for ``torchaudio.transforms.InverseSpectrogram`` (same parameters, defaults and

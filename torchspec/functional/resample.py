@@ -13,4 +13,5 @@ def upsample(signal: Tensor, factor: int) -> Tensor:
         return signal
     size = signal.shape[-1]
     spectrum = torch.fft.rfft(signal)
-    return torch.fft.irfft(spectrum, n=size * factor) * factor
+    out: Tensor = torch.fft.irfft(spectrum, n=size * factor) * factor
+    return out
