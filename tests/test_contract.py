@@ -137,6 +137,34 @@ REGISTRY: dict[str, list[Case]] = {
         Case(lambda: torchspec.VQT(**CQT_SMALL, gamma=20.0), wave),
         Case(lambda: torchspec.VQT(**CQT_SMALL, route="direct"), wave),
     ],
+    "WhisperLogMel": [
+        Case(lambda: torchspec.presets.WhisperLogMel(), wave),
+        Case(lambda: torchspec.presets.WhisperLogMel(128), wave),
+    ],
+    "KaldiFbank": [
+        Case(lambda: torchspec.presets.KaldiFbank(sample_frequency=SR, frame_length=8.0), wave),
+        Case(
+            lambda: torchspec.presets.KaldiFbank(
+                sample_frequency=SR, frame_length=8.0, snip_edges=False, use_energy=True
+            ),
+            wave,
+        ),
+    ],
+    "KaldiMFCC": [
+        Case(lambda: torchspec.presets.KaldiMFCC(sample_frequency=SR, frame_length=8.0), wave),
+        Case(
+            lambda: torchspec.presets.KaldiMFCC(
+                sample_frequency=SR, frame_length=8.0, htk_compat=True, window_type="hamming"
+            ),
+            wave,
+        ),
+    ],
+    "LibrosaMelSpectrogram": [
+        Case(lambda: torchspec.presets.LibrosaMelSpectrogram(sr=SR, n_fft=64, n_mels=8), wave),
+    ],
+    "LibrosaMFCC": [
+        Case(lambda: torchspec.presets.LibrosaMFCC(sr=SR, n_fft=64, n_mels=8, n_mfcc=5), wave),
+    ],
     "InverseCQT": [
         Case(lambda: torchspec.InverseCQT(SR, 16, 500.0, 12), complex_spec(12)),
         Case(lambda: torchspec.InverseCQT(SR, 16, 500.0, 24, 24), complex_spec(24)),
@@ -163,9 +191,9 @@ def close(actual: torch.Tensor, expected: torch.Tensor, rtol: float) -> None:
 def test_registry_covers_every_layer():
     layers = {
         name
-        for name in torchspec.__all__
-        if inspect.isclass(getattr(torchspec, name))
-        and issubclass(getattr(torchspec, name), nn.Module)
+        for module in (torchspec, torchspec.presets)
+        for name in module.__all__
+        if inspect.isclass(getattr(module, name)) and issubclass(getattr(module, name), nn.Module)
     }
     assert layers == set(REGISTRY)
 

@@ -6,7 +6,7 @@ with torchaudio's names and defaults; :mod:`torchspec.functional` holds their pu
 twins and every filterbank builder.
 """
 
-from . import functional
+from . import functional, presets
 from .audio import AudioLoadError, load
 from .cepstrum import LFCC, MFCC, InverseMFCC
 from .cqt import CQT, VQT, InverseCQT
@@ -34,5 +34,6 @@ __all__ = [
     "functional",
     "load",
     "plot",
+    "presets",
 ]
 __version__ = "0.2.0"

@@ -1,0 +1,211 @@
+"""Presets against the real references on synthetic speech (tests/data/speech_*.wav).
+
+- WhisperLogMel vs openai-whisper's ``log_mel_spectrogram`` (installed with the test extra).
+  float32: 5e-5 absolute. Both are float32 evaluations of the same sums; on this speech each
+  is 2.4e-5 (80 mels) / 3.1e-5 (128) from the float64 evaluation of whisper's algorithm (its
+  quiet bins carry float32 FFT noise), so a tighter bound would test rounding, not the
+  definition. float64: 1e-7 from that float64 evaluation, done here with whisper's own filters.
+- KaldiFbank / KaldiMFCC vs kaldi-native-fbank (installed) in float32: 5e-4 absolute on log
+  values (bins more than 80 dB below their frame's peak: 2e-3, float32 FFT noise in both);
+  vs torchaudio.compliance.kaldi in float64 (references committed, made by
+  tests/data/make_kaldi_reference.py with torchaudio 2.11): 1e-8.
+- LibrosaMelSpectrogram / LibrosaMFCC vs librosa.feature.melspectrogram / mfcc in float64:
+  1e-5 relative (measured ~3e-8).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kaldi_native_fbank as knf
+import librosa
+import numpy as np
+import pytest
+import soundfile
+import torch
+import whisper
+from whisper.audio import mel_filters
+
+from torchspec.presets import (
+    KaldiFbank,
+    KaldiMFCC,
+    LibrosaMelSpectrogram,
+    LibrosaMFCC,
+    WhisperLogMel,
+)
+
+DATA = Path(__file__).parent / "data"
+KALDI = np.load(DATA / "kaldi_reference.npz")
+
+
+def speech(rate: int, dtype: str = "float32") -> np.ndarray:
+    audio, got = soundfile.read(DATA / f"speech_{rate // 1000}k.wav", dtype=dtype)
+    assert got == rate
+    return audio
+
+
+@pytest.mark.parametrize("n_mels", [80, 128])
+@pytest.mark.parametrize("pad_or_trim", [False, True])
+def test_whisper_log_mel_matches_whisper(n_mels, pad_or_trim):
+    x = torch.from_numpy(speech(16000))
+    audio = whisper.pad_or_trim(x) if pad_or_trim else x
+    expected = whisper.log_mel_spectrogram(audio, n_mels=n_mels)
+    actual = WhisperLogMel(n_mels, pad_or_trim=pad_or_trim)(x)
+    assert actual.shape == expected.shape
+    if pad_or_trim:
+        assert actual.shape[-1] == 3000
+    assert float((actual - expected).abs().max()) <= 5e-5
+
+
+@pytest.mark.parametrize("n_mels", [80, 128])
+def test_whisper_log_mel_float64_is_the_definition(n_mels):
+    x = torch.from_numpy(speech(16000, "float64"))
+    window = torch.hann_window(400, dtype=torch.float64)
+    stft = torch.stft(x, 400, 160, window=window, return_complex=True)
+    mel = mel_filters("cpu", n_mels).double() @ stft[..., :-1].abs() ** 2
+    log = torch.clamp(mel, min=1e-10).log10()
+    expected = (torch.maximum(log, log.max() - 8.0) + 4.0) / 4.0
+    actual = WhisperLogMel(n_mels, dtype=torch.float64)(x)
+    assert float((actual - expected).abs().max()) <= 1e-7
+
+
+def test_whisper_floor_is_per_item():
+    x = torch.from_numpy(speech(16000))
+    batch = torch.stack([x, 1e-3 * x.flip(-1)])
+    layer = WhisperLogMel()
+    together = layer(batch)
+    for i in range(2):
+        torch.testing.assert_close(together[i], layer(batch[i]))
+        expected = whisper.log_mel_spectrogram(batch[i])
+        assert float((together[i] - expected).abs().max()) <= 5e-5
+
+
+def _knf(options, rate: int, x: np.ndarray, mfcc: bool) -> np.ndarray:
+    computer = knf.OnlineMfcc(options) if mfcc else knf.OnlineFbank(options)
+    computer.accept_waveform(rate, x.tolist())
+    computer.input_finished()
+    return np.stack([computer.get_frame(i) for i in range(computer.num_frames_ready)])
+
+
+@pytest.mark.parametrize("rate", [16000, 8000])
+@pytest.mark.parametrize("snip_edges", [True, False])
+@pytest.mark.parametrize("num_mel_bins", [23, 40])
+def test_kaldi_fbank_matches_kaldi_native_fbank(rate, snip_edges, num_mel_bins):
+    x = speech(rate) * 32768
+    options = knf.FbankOptions()
+    options.frame_opts.dither = 0.0
+    options.frame_opts.samp_freq = rate
+    options.frame_opts.snip_edges = snip_edges
+    options.mel_opts.num_bins = num_mel_bins
+    expected = _knf(options, rate, x, mfcc=False)
+    layer = KaldiFbank(sample_frequency=rate, snip_edges=snip_edges, num_mel_bins=num_mel_bins)
+    actual = layer(torch.from_numpy(x)).numpy()
+    assert actual.shape == expected.shape == (layer.n_frames(len(x)), num_mel_bins)
+    # bins more than 80 dB below their frame's peak hold float32 FFT noise in every
+    # implementation (each is ~2e-3 from the float64 value there): bound them separately
+    loud = expected > expected.max(axis=1, keepdims=True) - 8 * np.log(10)
+    assert np.abs(actual - expected)[loud].max() <= 5e-4
+    assert np.abs(actual - expected).max() <= 2e-3
+
+
+@pytest.mark.parametrize("rate", [16000, 8000])
+@pytest.mark.parametrize("snip_edges", [True, False])
+@pytest.mark.parametrize("use_energy", [False, True])
+def test_kaldi_mfcc_matches_kaldi_native_fbank(rate, snip_edges, use_energy):
+    x = speech(rate) * 32768
+    options = knf.MfccOptions()
+    options.frame_opts.dither = 0.0
+    options.frame_opts.samp_freq = rate
+    options.frame_opts.snip_edges = snip_edges
+    options.use_energy = use_energy
+    options.energy_floor = 1.0
+    expected = _knf(options, rate, x, mfcc=True)
+    actual = KaldiMFCC(sample_frequency=rate, snip_edges=snip_edges, use_energy=use_energy)(
+        torch.from_numpy(x)
+    ).numpy()
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() <= 5e-4 * max(1.0, np.abs(expected).max() / 10)
+
+
+FBANK_OPTIONS = {
+    "default": {},
+    "energy-htk": {"use_energy": True, "htk_compat": True, "energy_floor": 0.0},
+    "hamming-nosnip": {
+        "window_type": "hamming",
+        "snip_edges": False,
+        "preemphasis_coefficient": 0.0,
+        "num_mel_bins": 40,
+        "low_freq": 60.0,
+        "high_freq": -400.0,
+    },
+    "magnitude-linear": {"use_power": False, "use_log_fbank": False, "remove_dc_offset": False},
+    "rectangular-raw": {
+        "window_type": "rectangular",
+        "raw_energy": False,
+        "use_energy": True,
+        "round_to_power_of_two": False,
+        "frame_length": 20.0,
+    },
+}
+MFCC_OPTIONS = {
+    "default": {},
+    "energy-htk": {"use_energy": True, "htk_compat": True, "num_ceps": 20, "num_mel_bins": 30},
+    "nolifter-nosnip": {"cepstral_lifter": 0.0, "snip_edges": False, "window_type": "blackman"},
+}
+
+
+@pytest.mark.parametrize("rate", [16000, 8000])
+@pytest.mark.parametrize("name", list(FBANK_OPTIONS))
+def test_kaldi_fbank_float64_equals_torchaudio_compliance(rate, name):
+    x = torch.from_numpy(speech(rate, "float64")[: 2 * rate] * 32768)
+    layer = KaldiFbank(sample_frequency=rate, dtype=torch.float64, **FBANK_OPTIONS[name])
+    expected = KALDI[f"fbank-{rate}-{name}"]
+    actual = layer(x).numpy()
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() <= 1e-8 * max(1.0, np.abs(expected).max())
+
+
+@pytest.mark.parametrize("rate", [16000, 8000])
+@pytest.mark.parametrize("name", list(MFCC_OPTIONS))
+def test_kaldi_mfcc_float64_equals_torchaudio_compliance(rate, name):
+    x = torch.from_numpy(speech(rate, "float64")[: 2 * rate] * 32768)
+    layer = KaldiMFCC(sample_frequency=rate, dtype=torch.float64, **MFCC_OPTIONS[name])
+    expected = KALDI[f"mfcc-{rate}-{name}"]
+    actual = layer(x).numpy()
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() <= 1e-8 * max(1.0, np.abs(expected).max())
+
+
+def test_kaldi_dither_uses_the_generator():
+    x = torch.from_numpy(speech(16000)[:8000] * 32768)
+    layer = KaldiFbank(dither=1.0)
+    first = layer(x, generator=torch.Generator().manual_seed(3))
+    again = layer(x, generator=torch.Generator().manual_seed(3))
+    other = layer(x, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def test_kaldi_errors():
+    with pytest.raises(ValueError, match="num_mel_bins"):
+        KaldiFbank(num_mel_bins=3)
+    with pytest.raises(ValueError, match="high_freq"):
+        KaldiFbank(low_freq=5000.0, high_freq=4000.0)
+    with pytest.raises(ValueError, match="shorter than one frame"):
+        KaldiFbank()(torch.zeros(100))
+    with pytest.raises(ValueError, match="num_ceps"):
+        KaldiMFCC(num_ceps=30)
+    with pytest.raises(TypeError, match="use_power"):
+        KaldiMFCC(use_power=False)
+
+
+def test_librosa_presets_match_librosa():
+    y = librosa.resample(speech(16000, "float64"), orig_sr=16000, target_sr=22050)
+    x = torch.from_numpy(y)
+    mel = librosa.feature.melspectrogram(y=y, sr=22050)
+    ours = LibrosaMelSpectrogram(dtype=torch.float64)(x).numpy()
+    assert np.abs(ours - mel).max() <= 1e-5 * np.abs(mel).max()
+    for kwargs in ({}, {"n_mfcc": 13, "lifter": 22, "n_mels": 40, "htk": True, "fmax": 8000.0}):
+        mfcc = librosa.feature.mfcc(y=y, sr=22050, **kwargs)
+        ours = LibrosaMFCC(dtype=torch.float64, **kwargs)(x).numpy()
+        assert ours.shape == mfcc.shape
+        assert np.abs(ours - mfcc).max() <= 1e-5 * np.abs(mfcc).max()

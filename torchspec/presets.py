@@ -1,0 +1,545 @@
+"""Presets: the exact features well-known models and toolkits expect, batched on any device.
+
+Each preset is an ``nn.Module`` taking ``(..., time)``; every item of a batch gets exactly what
+the reference computes on that item alone.
+
+- :class:`WhisperLogMel`: openai-whisper's ``log_mel_spectrogram`` (80 or 128 mels).
+- :class:`KaldiFbank`, :class:`KaldiMFCC`: Kaldi's ``compute-fbank-feats`` /
+  ``compute-mfcc-feats`` with ``torchaudio.compliance.kaldi``'s parameter names and defaults;
+  output ``(..., frames, bins)`` like Kaldi.
+- :class:`LibrosaMelSpectrogram`, :class:`LibrosaMFCC`: ``librosa.feature.melspectrogram`` /
+  ``librosa.feature.mfcc`` with librosa's parameter names and defaults.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from . import functional as TF
+from .base import ExactBuffersModule
+from .cepstrum import MFCC
+from .checks import check_choice, check_device, check_int, check_waveform, compute_dtype
+from .mel import MelScale, MelSpectrogram
+from .spectrogram import Spectrogram
+
+__all__ = [
+    "KaldiFbank",
+    "KaldiMFCC",
+    "LibrosaMFCC",
+    "LibrosaMelSpectrogram",
+    "WhisperLogMel",
+]
+
+WHISPER_SAMPLE_RATE, WHISPER_N_FFT, WHISPER_HOP = 16000, 400, 160
+WHISPER_SAMPLES = 30 * WHISPER_SAMPLE_RATE  # 30 s chunks: 3000 frames
+KALDI_WINDOWS = ("povey", "hanning", "hamming", "rectangular", "blackman")
+FLOAT32_EPSILON = torch.finfo(torch.float32).eps  # Kaldi's floor inside logs
+
+
+class WhisperLogMel(nn.Module):
+    """Whisper's normalised log-mel spectrogram (openai-whisper ``log_mel_spectrogram``).
+
+    ``|STFT|**2`` (n_fft 400, hop 160, periodic Hann, centred, reflect padding) without its last
+    frame, Slaney-normalised Slaney-scale mel filters (librosa.filters.mel at 16 kHz),
+    ``log10(max(mel, 1e-10))`` floored 8 below the item's maximum, then ``(x + 4) / 4``.
+    Unlike whisper's function, the maximum is taken per item, so batching changes nothing.
+
+    Args:
+        n_mels: 80 (Whisper v1-v3 base models) or 128 (large-v3).
+
+    Keyword-only args:
+        pad_or_trim: pad with zeros or cut every item to 30 s first (3000 frames), as
+            ``whisper.pad_or_trim`` and the Hugging Face ``WhisperFeatureExtractor`` do.
+        device, dtype: where and in which dtype the window and filters are held.
+
+    Shapes: input ``(..., time)`` at 16 kHz; output ``(..., n_mels, time // 160)``.
+    """
+
+    def __init__(
+        self,
+        n_mels: int = 80,
+        *,
+        pad_or_trim: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        check_choice("n_mels", n_mels, (80, 128))
+        self.n_mels, self.pad_or_trim = n_mels, bool(pad_or_trim)
+        self.spectrogram = Spectrogram(
+            WHISPER_N_FFT, hop_length=WHISPER_HOP, device=device, dtype=dtype
+        )
+        self.mel_scale = MelScale(
+            n_mels,
+            WHISPER_SAMPLE_RATE,
+            n_stft=WHISPER_N_FFT // 2 + 1,
+            norm="slaney",
+            mel_scale="slaney",
+            device=device,
+            dtype=dtype,
+        )
+
+    @property
+    def frequencies(self) -> Tensor:
+        """Centre frequency of every mel band in Hz, ``(n_mels,)`` float64."""
+        return self.mel_scale.frequencies
+
+    def log_mel(self, waveform: Tensor) -> Tensor:
+        """``log10(max(mel, 1e-10))`` of every frame, the last one included (frame-local)."""
+        if self.pad_or_trim:
+            length = waveform.shape[-1]
+            waveform = (
+                waveform[..., :WHISPER_SAMPLES]
+                if length >= WHISPER_SAMPLES
+                else F.pad(waveform, (0, WHISPER_SAMPLES - length))
+            )
+        mel = self.mel_scale(self.spectrogram(waveform))
+        return torch.clamp(mel, min=1e-10).log10()
+
+    @staticmethod
+    def normalise(log_mel: Tensor) -> Tensor:
+        """Drop the last frame, floor 8 below each item's maximum, map to ``(x + 4) / 4``."""
+        log_mel = log_mel[..., :-1]
+        peak = log_mel.amax(dim=(-2, -1), keepdim=True)
+        return (torch.maximum(log_mel, peak - 8.0) + 4.0) / 4.0
+
+    def forward(self, waveform: Tensor) -> Tensor:
+        """Args: waveform ``(..., time)`` at 16 kHz. Returns ``(..., n_mels, frames)``."""
+        return self.normalise(self.log_mel(waveform))
+
+    def extra_repr(self) -> str:
+        return f"n_mels={self.n_mels}, pad_or_trim={self.pad_or_trim}"
+
+
+def kaldi_mel_banks(
+    num_bins: int, padded_window: int, sample_frequency: float, low_freq: float, high_freq: float
+) -> Tensor:
+    """Kaldi's triangular mel banks over ``padded_window // 2 + 1`` FFT bins (the Nyquist bin
+    weighted 0), triangles in mel ``1127 ln(1 + f / 700)`` between equally spaced mel edges.
+
+    Evaluated in float32 arithmetic, as Kaldi (``BaseFloat``) and torchaudio.compliance.kaldi
+    evaluate them, so float64 features agree with those references to rounding.
+
+    Returns:
+        ``(padded_window // 2 + 1, num_bins)`` float64 holding float32 values.
+    """
+    f32 = torch.float32
+    mel_low = 1127.0 * math.log(1.0 + low_freq / 700.0)
+    mel_high = 1127.0 * math.log(1.0 + high_freq / 700.0)
+    delta = (mel_high - mel_low) / (num_bins + 1)
+    index = torch.arange(num_bins).unsqueeze(1)
+    left = mel_low + index * delta
+    centre = mel_low + (index + 1.0) * delta
+    right = mel_low + (index + 2.0) * delta
+    bin_width = sample_frequency / padded_window
+    mel = 1127.0 * (1.0 + bin_width * torch.arange(padded_window // 2, dtype=f32) / 700.0).log()
+    up = (mel - left) / (centre - left)
+    down = (right - mel) / (right - centre)
+    bank = torch.clamp(torch.minimum(up, down), min=0.0).to(f32)
+    return F.pad(bank, (0, 1)).t().to(torch.float64)
+
+
+def kaldi_dct(num_ceps: int, num_mel_bins: int, cepstral_lifter: float) -> Tensor:
+    """Kaldi's cepstrum matrix: the orthonormal DCT-II (first ``num_ceps`` columns) times the
+    lifter ``1 + Q/2 sin(pi i / Q)`` of coefficient ``i`` (from 0), both evaluated in float32
+    as torchaudio.compliance.kaldi (and Kaldi's ``BaseFloat``) evaluate them.
+
+    Returns:
+        ``(num_mel_bins, num_ceps)`` float64 holding float32 values.
+    """
+    n = torch.arange(float(num_mel_bins))
+    k = torch.arange(float(num_mel_bins)).unsqueeze(1)
+    dct = torch.cos(math.pi / float(num_mel_bins) * (n + 0.5) * k)
+    dct[0] *= 1.0 / math.sqrt(2.0)
+    dct *= math.sqrt(2.0 / float(num_mel_bins))
+    matrix = dct.t()[:, :num_ceps]
+    matrix[:, 0] = math.sqrt(1 / float(num_mel_bins))
+    if cepstral_lifter == 0:
+        return matrix.to(torch.float64)
+    i = torch.arange(num_ceps)
+    lifter = 1.0 + 0.5 * cepstral_lifter * torch.sin(math.pi * i / cepstral_lifter)
+    return matrix.to(torch.float64) * lifter.to(torch.float64)  # the product in float64
+
+
+def kaldi_window(window_type: str, size: int, blackman_coeff: float) -> Tensor:
+    """Kaldi's frame windows (symmetric), in float64: ``povey`` is a Hann window to the 0.85."""
+    f64 = torch.float64
+    if window_type == "hanning":
+        return torch.hann_window(size, periodic=False, dtype=f64)
+    if window_type == "povey":
+        return torch.hann_window(size, periodic=False, dtype=f64).pow(0.85)
+    if window_type == "hamming":
+        return torch.hamming_window(size, periodic=False, alpha=0.54, beta=0.46, dtype=f64)
+    if window_type == "rectangular":
+        return torch.ones(size, dtype=f64)
+    a = 2 * math.pi / (size - 1)
+    n = torch.arange(size, dtype=f64)
+    return blackman_coeff - 0.5 * torch.cos(a * n) + (0.5 - blackman_coeff) * torch.cos(2 * a * n)
+
+
+def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
+    """Kaldi's framing of ``(batch, time)``: ``(batch, frames, size)``.
+
+    ``snip_edges``: only frames that fit, ``1 + (time - size) // shift``. Otherwise
+    ``(time + shift // 2) // shift`` frames, the signal mirrored at both ends (sample ``-1`` is
+    sample ``0``: symmetric, not reflect).
+    """
+    length = x.shape[-1]
+    if snip_edges:
+        return x.unfold(-1, size, shift)
+    count = (length + shift // 2) // shift
+    pad = size // 2 - shift // 2
+    x = torch.cat([x[..., :pad].flip(-1), x], dim=-1) if pad > 0 else x[..., -pad:]
+    need = (count - 1) * shift + size - x.shape[-1]
+    if need > 0:
+        x = torch.cat([x, x.flip(-1)[..., :need]], dim=-1)
+    return x.unfold(-1, size, shift)[..., :count, :]
+
+
+class KaldiFbank(ExactBuffersModule):
+    """Kaldi filterbank features (``compute-fbank-feats``), batched.
+
+    Parameter names and defaults are ``torchaudio.compliance.kaldi.fbank``'s (times in ms, the
+    sample rate ``sample_frequency``). Per frame: optional dither, DC removal, the raw log
+    energy, pre-emphasis ``x[n] - c x[n - 1]``, the window, zero padding to a power of two, the
+    power (or magnitude) spectrum, Kaldi's mel banks and ``log(max(., float32 eps))``.
+
+    Args (keyword-only):
+        sample_frequency: Hz. Default 16000.
+        frame_length, frame_shift: ms. Default 25 and 10.
+        num_mel_bins: > 3. Default 23.
+        low_freq: Hz. Default 20. high_freq: Hz; <= 0 means that much below Nyquist.
+            Default 0 (Nyquist).
+        preemphasis_coefficient: in ``[0, 1]``. Default 0.97.
+        remove_dc_offset, raw_energy, round_to_power_of_two, snip_edges, use_energy,
+        use_log_fbank, use_power, htk_compat, subtract_mean: as Kaldi. Defaults True, True,
+            True, True, False, True, True, False, False.
+        window_type: ``"povey"`` (default), ``"hanning"``, ``"hamming"``, ``"rectangular"``
+            or ``"blackman"`` (with ``blackman_coeff``, default 0.42).
+        energy_floor: floor of the log energy (as energy). Default 1.0.
+        dither: Gaussian dither amplitude. Default 0.0 (Kaldi's binaries use 1.0).
+        device, dtype: where and in which dtype the window and banks are held.
+
+    Shapes: input ``(..., time)`` (samples at ``sample_frequency``, any scale; Kaldi reads
+    16-bit integers, so pass ``int16_audio.float()`` or ``float_audio * 32768`` for Kaldi's
+    numbers); output ``(..., frames, num_mel_bins + use_energy)``.
+    """
+
+    window: Tensor
+    mel_banks: Tensor
+
+    def __init__(
+        self,
+        *,
+        sample_frequency: float = 16000.0,
+        frame_length: float = 25.0,
+        frame_shift: float = 10.0,
+        num_mel_bins: int = 23,
+        low_freq: float = 20.0,
+        high_freq: float = 0.0,
+        preemphasis_coefficient: float = 0.97,
+        remove_dc_offset: bool = True,
+        raw_energy: bool = True,
+        round_to_power_of_two: bool = True,
+        snip_edges: bool = True,
+        use_energy: bool = False,
+        use_log_fbank: bool = True,
+        use_power: bool = True,
+        htk_compat: bool = False,
+        subtract_mean: bool = False,
+        window_type: str = "povey",
+        blackman_coeff: float = 0.42,
+        energy_floor: float = 1.0,
+        dither: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        if not (isinstance(sample_frequency, (int, float)) and sample_frequency > 0):
+            raise ValueError(f"sample_frequency must be > 0 Hz, got {sample_frequency!r}")
+        self.size = int(sample_frequency * frame_length * 0.001)
+        self.shift = int(sample_frequency * frame_shift * 0.001)
+        if self.size < 2:
+            raise ValueError(f"frame_length gives {self.size} samples; it needs at least 2")
+        if self.shift < 1:
+            raise ValueError(f"frame_shift gives {self.shift} samples; it needs at least 1")
+        self.padded = 1 << (self.size - 1).bit_length() if round_to_power_of_two else self.size
+        if self.padded % 2:
+            raise ValueError(
+                f"the frame of {self.padded} samples must be even: use round_to_power_of_two "
+                "or another frame_length"
+            )
+        if not 0.0 <= preemphasis_coefficient <= 1.0:
+            raise ValueError(
+                f"preemphasis_coefficient must be in [0, 1], got {preemphasis_coefficient!r}"
+            )
+        check_int("num_mel_bins", num_mel_bins, minimum=4)
+        check_choice("window_type", window_type, KALDI_WINDOWS)
+        nyquist = 0.5 * sample_frequency
+        high = high_freq + nyquist if high_freq <= 0.0 else high_freq
+        if not (0.0 <= low_freq < nyquist and 0.0 < high <= nyquist and low_freq < high):
+            raise ValueError(
+                f"need 0 <= low_freq < high_freq <= Nyquist ({nyquist} Hz); got low_freq "
+                f"{low_freq}, high_freq {high_freq} (= {high} Hz)"
+            )
+        if dither < 0 or energy_floor < 0:
+            raise ValueError("dither and energy_floor must be >= 0")
+        self.sample_frequency, self.num_mel_bins = float(sample_frequency), num_mel_bins
+        self.low_freq, self.high_freq = float(low_freq), float(high)
+        self.preemphasis_coefficient = float(preemphasis_coefficient)
+        self.remove_dc_offset, self.raw_energy = bool(remove_dc_offset), bool(raw_energy)
+        self.snip_edges, self.use_energy = bool(snip_edges), bool(use_energy)
+        self.use_log_fbank, self.use_power = bool(use_log_fbank), bool(use_power)
+        self.htk_compat, self.subtract_mean = bool(htk_compat), bool(subtract_mean)
+        self.window_type, self.energy_floor, self.dither = window_type, energy_floor, dither
+        self.register_exact_buffer(
+            "window",
+            kaldi_window(window_type, self.size, blackman_coeff),
+            dtype=dtype,
+            device=device,
+        )
+        banks = kaldi_mel_banks(num_mel_bins, self.padded, sample_frequency, low_freq, high)
+        self.register_exact_buffer("mel_banks", banks, dtype=dtype, device=device)
+
+    def n_frames(self, samples: int) -> int:
+        """Frames for ``samples`` samples."""
+        if self.snip_edges:
+            return max(0, 1 + (samples - self.size) // self.shift)
+        return (samples + self.shift // 2) // self.shift
+
+    def _log_energy(self, frames: Tensor) -> Tensor:
+        energy = frames.square().sum(-1).clamp_min(FLOAT32_EPSILON).log()
+        if self.energy_floor > 0:
+            energy = energy.clamp_min(math.log(self.energy_floor))
+        return energy
+
+    def analyse(
+        self, waveform: Tensor, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """``(..., frames, bins)`` mel energies (log or not) and ``(..., frames)`` log energy."""
+        name = type(self).__name__
+        check_waveform(waveform, name)
+        check_device(waveform, self.window, name)
+        need = self.size if self.snip_edges else 1
+        if waveform.shape[-1] < need:
+            raise ValueError(
+                f"{name}: {waveform.shape[-1]} samples is shorter than one frame "
+                f"({self.size} samples); use snip_edges=False or a longer input"
+            )
+        dtype = compute_dtype(waveform.dtype)
+        lead, length = waveform.shape[:-1], waveform.shape[-1]
+        frames = kaldi_frames(
+            waveform.to(dtype).reshape(-1, length), self.size, self.shift, self.snip_edges
+        )
+        if self.dither != 0.0:
+            noise = torch.randn(
+                frames.shape, generator=generator, dtype=dtype, device=frames.device
+            )
+            frames = frames + self.dither * noise
+        if self.remove_dc_offset:
+            frames = frames - frames.mean(-1, keepdim=True)
+        energy = self._log_energy(frames) if self.raw_energy else None
+        if self.preemphasis_coefficient != 0.0:
+            previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
+            frames = frames - self.preemphasis_coefficient * previous
+        frames = frames * self.window.to(dtype)
+        if self.padded != self.size:
+            frames = F.pad(frames, (0, self.padded - self.size))
+        if energy is None:
+            energy = self._log_energy(frames)
+        spectrum = torch.fft.rfft(frames)
+        power = TF.squared_magnitude(spectrum.real, spectrum.imag)
+        if not self.use_power:
+            power = power.sqrt()
+        mel = torch.matmul(power, self.mel_banks.to(dtype))
+        if self.use_log_fbank:
+            mel = mel.clamp_min(FLOAT32_EPSILON).log()
+        count = mel.shape[-2]
+        return mel.reshape(*lead, count, -1), energy.reshape(*lead, count)
+
+    def forward(self, waveform: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
+        """Args: waveform ``(..., time)``; generator for the dither.
+
+        Returns ``(..., frames, num_mel_bins + use_energy)`` in the input's dtype (float32 for
+        half precision).
+        """
+        mel, energy = self.analyse(waveform, generator)
+        if self.use_energy:
+            parts = [mel, energy[..., None]] if self.htk_compat else [energy[..., None], mel]
+            mel = torch.cat(parts, dim=-1)
+        if self.subtract_mean:
+            mel = mel - mel.mean(-2, keepdim=True)
+        return mel.to(waveform.dtype) if waveform.dtype == torch.float64 else mel
+
+    def extra_repr(self) -> str:
+        return (
+            f"sample_frequency={self.sample_frequency:g}, frame={self.size}/{self.shift} "
+            f"samples, num_mel_bins={self.num_mel_bins}, window_type='{self.window_type}', "
+            f"snip_edges={self.snip_edges}"
+        )
+
+
+class KaldiMFCC(KaldiFbank):
+    """Kaldi MFCCs (``compute-mfcc-feats``), batched: :class:`KaldiFbank`'s log mel energies,
+    the orthonormal DCT-II (first ``num_ceps``), Kaldi's lifter ``1 + Q/2 sin(pi i / Q)``
+    for coefficient ``i`` from 0, and the log energy in place of C0 when ``use_energy``.
+
+    Args (keyword-only): as :class:`KaldiFbank`, plus ``num_ceps`` (default 13, at most
+    ``num_mel_bins``) and ``cepstral_lifter`` (default 22; 0 for none). ``use_log_fbank`` and
+    ``use_power`` are fixed to True, as in Kaldi.
+
+    Shapes: output ``(..., frames, num_ceps)``.
+    """
+
+    dct_mat: Tensor
+
+    def __init__(
+        self,
+        *,
+        num_ceps: int = 13,
+        cepstral_lifter: float = 22.0,
+        num_mel_bins: int = 23,
+        subtract_mean: bool = False,
+        htk_compat: bool = False,
+        use_energy: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **fbank: float | bool | str,
+    ) -> None:
+        for fixed in ("use_log_fbank", "use_power"):
+            if fixed in fbank:
+                raise TypeError(f"KaldiMFCC has no {fixed} option (Kaldi fixes it to True)")
+        super().__init__(
+            num_mel_bins=num_mel_bins,
+            use_energy=use_energy,
+            device=device,
+            dtype=dtype,
+            **fbank,  # type: ignore[arg-type]
+        )
+        check_int("num_ceps", num_ceps, minimum=1)
+        if num_ceps > num_mel_bins:
+            raise ValueError(f"num_ceps must be <= num_mel_bins ({num_mel_bins}), got {num_ceps}")
+        if not cepstral_lifter >= 0:
+            raise ValueError(f"cepstral_lifter must be >= 0, got {cepstral_lifter!r}")
+        self.num_ceps, self.cepstral_lifter = num_ceps, float(cepstral_lifter)
+        self.mfcc_subtract_mean, self.mfcc_htk_compat = bool(subtract_mean), bool(htk_compat)
+        matrix = kaldi_dct(num_ceps, num_mel_bins, cepstral_lifter)
+        self.register_exact_buffer("dct_mat", matrix, dtype=dtype, device=device)
+
+    def forward(self, waveform: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
+        """Args: waveform ``(..., time)``. Returns ``(..., frames, num_ceps)``."""
+        mel, energy = self.analyse(waveform, generator)
+        ceps = torch.matmul(mel, self.dct_mat.to(mel.dtype))
+        if self.use_energy:
+            ceps = torch.cat([energy[..., None], ceps[..., 1:]], dim=-1)
+        if self.mfcc_htk_compat:
+            first = ceps[..., :1] if self.use_energy else ceps[..., :1] * math.sqrt(2)
+            ceps = torch.cat([ceps[..., 1:], first], dim=-1)
+        if self.mfcc_subtract_mean:
+            ceps = ceps - ceps.mean(-2, keepdim=True)
+        return ceps
+
+
+LIBROSA_WINDOWS = {
+    "hann": torch.hann_window,
+    "hamming": torch.hamming_window,
+    "blackman": torch.blackman_window,
+}
+
+
+def librosa_mel_kwargs(
+    *,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: int | None = None,
+    window: str = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm: str | None = "slaney",
+) -> dict[str, object]:
+    """librosa.feature.melspectrogram's arguments (and defaults) as :class:`MelSpectrogram`'s."""
+    check_choice("window", window, tuple(LIBROSA_WINDOWS))
+    return {
+        "n_fft": n_fft,
+        "hop_length": hop_length,
+        "win_length": win_length,
+        "window_fn": LIBROSA_WINDOWS[window],
+        "center": center,
+        "pad_mode": pad_mode,
+        "power": power,
+        "n_mels": n_mels,
+        "f_min": fmin,
+        "f_max": fmax,
+        "mel_scale": "htk" if htk else "slaney",
+        "norm": norm,
+    }
+
+
+class LibrosaMelSpectrogram(MelSpectrogram):
+    """``librosa.feature.melspectrogram`` with librosa's parameter names and defaults.
+
+    Args (keyword-only): ``sr`` 22050, ``n_fft`` 2048, ``hop_length`` 512, ``win_length``
+    None (n_fft), ``window`` ``"hann"`` (or ``"hamming"``, ``"blackman"``), ``center`` True,
+    ``pad_mode`` ``"constant"``, ``power`` 2.0, ``n_mels`` 128, ``fmin`` 0.0, ``fmax`` None
+    (sr / 2), ``htk`` False, ``norm`` ``"slaney"`` (or None), device, dtype.
+
+    Shapes: input ``(..., time)``; output ``(..., n_mels, frames)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: int = 22050,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **librosa: object,
+    ) -> None:
+        super().__init__(
+            sr,
+            **librosa_mel_kwargs(**librosa),  # type: ignore[arg-type]
+            device=device,
+            dtype=dtype,
+        )
+
+
+class LibrosaMFCC(MFCC):
+    """``librosa.feature.mfcc`` with librosa's parameter names and defaults: the DCT of
+    ``librosa.power_to_db`` (ref 1, amin 1e-10, top_db 80) of :class:`LibrosaMelSpectrogram`.
+
+    Args (keyword-only): ``sr`` 22050, ``n_mfcc`` 20, ``dct_type`` 2 (or 3), ``norm``
+    ``"ortho"`` (or None), ``lifter`` 0, and every argument of :class:`LibrosaMelSpectrogram`.
+
+    Shapes: input ``(..., time)``; output ``(..., n_mfcc, frames)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: int = 22050,
+        n_mfcc: int = 20,
+        dct_type: int = 2,
+        norm: str | None = "ortho",
+        lifter: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **librosa: object,
+    ) -> None:
+        super().__init__(
+            sr,
+            n_mfcc,
+            dct_type,
+            norm,
+            melkwargs=librosa_mel_kwargs(**librosa),  # type: ignore[arg-type]
+            lifter=lifter,
+            device=device,
+            dtype=dtype,
+        )
