@@ -209,3 +209,40 @@ def test_librosa_presets_match_librosa():
         ours = LibrosaMFCC(dtype=torch.float64, **kwargs)(x).numpy()
         assert ours.shape == mfcc.shape
         assert np.abs(ours - mfcc).max() <= 1e-5 * np.abs(mfcc).max()
+
+
+PRESET_LAYERS = {
+    "whisper": lambda: WhisperLogMel(80),
+    "whisper-128": lambda: WhisperLogMel(128),
+    "kaldi-fbank": lambda: KaldiFbank(),
+    "kaldi-mfcc": lambda: KaldiMFCC(),
+    "librosa-mel": lambda: LibrosaMelSpectrogram(sr=16000),
+    "librosa-mfcc": lambda: LibrosaMFCC(sr=16000),
+}
+
+
+@pytest.mark.parametrize("preset", list(PRESET_LAYERS))
+def test_extract_preset_is_the_preset_layer(tmp_path, preset):
+    """`torchspec extract --preset` stores (channels, rows, frames): the preset layer's output
+    (Kaldi's (frames, bins) transposed), also when a long file is cut into pieces."""
+    from torchspec.cli import main
+    from torchspec.extract import compute
+    from torchspec.features import FeatureSpec
+
+    source = DATA / "speech_16k.wav"
+    args = ["extract", str(source), "--preset", preset, "--out", str(tmp_path)]
+    assert main([*args, "--sample-rate", "16000"]) == 0
+    stored = np.load(tmp_path / "speech_16k.wav.npy")
+    x = torch.from_numpy(speech(16000))[None]
+    with torch.no_grad():
+        expected = PRESET_LAYERS[preset]()(x)
+    if preset.startswith("kaldi"):
+        expected = expected.transpose(-1, -2)
+    assert stored.shape == tuple(expected.shape)
+    np.testing.assert_allclose(stored, expected.numpy(), rtol=1e-5, atol=1e-4)
+    pipeline = FeatureSpec.preset(preset, sample_rate=16000).pipeline()
+    pieces = compute(
+        pipeline, [x], max_samples=16000, device=torch.device("cpu"), dtype=torch.float32
+    )[0]
+    assert len(pipeline.pieces(x.shape[-1], 16000)) > 2
+    np.testing.assert_allclose(pieces.numpy(), expected.numpy(), rtol=1e-5, atol=1e-4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
@@ -12,7 +13,7 @@ import torch
 
 from . import __version__
 from .extract import DTYPES
-from .features import FEATURES, WINDOWS, FeatureSpec
+from .features import FEATURES, PRESETS, WINDOWS, FeatureSpec
 from .spectrogram import InverseSpectrogram, Spectrogram
 
 
@@ -61,7 +62,21 @@ def _feature_options(parser: argparse.ArgumentParser) -> None:
     defaults = FeatureSpec()
     add = parser.add_argument
     add("--feature", choices=FEATURES, default=defaults.feature, help="what to compute")
-    add("--sample-rate", type=int, default=defaults.sample_rate, help="resample to this rate (Hz)")
+    add(
+        "--preset",
+        choices=PRESETS,
+        default=None,
+        help="the exact features of a model or toolkit instead of --feature (whisper: "
+        "WhisperLogMel 80 mels, whisper-128, kaldi-fbank / kaldi-mfcc: Kaldi's defaults, "
+        "librosa-mel / librosa-mfcc: librosa's defaults); fixes every size option, keeps "
+        "--sample-rate for kaldi and librosa (default none)",
+    )
+    add(
+        "--sample-rate",
+        type=int,
+        default=None,
+        help="resample to this rate in Hz (default 22050; whisper and kaldi presets 16000)",
+    )
     add("--n-fft", type=int, default=defaults.n_fft, help="STFT frame length (samples)")
     add("--win-length", type=int, default=None, help="window length (samples; default n_fft)")
     add("--hop", type=int, default=defaults.hop_length, help="hop length (samples)")
@@ -118,9 +133,13 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def _spec(args: argparse.Namespace) -> FeatureSpec:
+    if args.preset is not None:
+        spec = FeatureSpec.preset(args.preset, sample_rate=args.sample_rate)
+        scale = "db" if args.db else "log" if args.log else "linear"
+        return dataclasses.replace(spec, scale=scale, top_db=args.top_db)
     return FeatureSpec(
         feature=args.feature,
-        sample_rate=args.sample_rate,
+        sample_rate=args.sample_rate or FeatureSpec().sample_rate,
         n_fft=args.n_fft,
         win_length=args.win_length,
         hop_length=args.hop,

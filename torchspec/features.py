@@ -19,9 +19,11 @@ from . import functional as TF
 from .cepstrum import MFCC
 from .cqt import CQT, VQT
 from .mel import MelSpectrogram
+from .presets import KaldiFbank, KaldiMFCC, LibrosaMelSpectrogram, LibrosaMFCC, WhisperLogMel
 from .spectrogram import Spectrogram
 
 FEATURES = ("stft", "logstft", "mel", "mfcc", "cqt", "vqt")
+PRESETS = ("whisper", "whisper-128", "kaldi-fbank", "kaldi-mfcc", "librosa-mel", "librosa-mfcc")
 SCALES = ("linear", "db", "log")
 WINDOWS: dict[str, Callable[..., Tensor]] = {
     "hann": torch.hann_window,
@@ -64,16 +66,55 @@ class FeatureSpec:
     log_offset: float = 1e-6
 
     def __post_init__(self) -> None:
-        if self.feature not in FEATURES:
-            raise ValueError(f"feature must be one of {', '.join(FEATURES)}; got {self.feature!r}")
+        if self.feature not in FEATURES + PRESETS:
+            raise ValueError(
+                f"feature must be one of {', '.join(FEATURES + PRESETS)}; got {self.feature!r}"
+            )
+        if self.feature.startswith("whisper") and self.sample_rate != 16000:
+            raise ValueError(f"the whisper presets need sample_rate 16000, got {self.sample_rate}")
         if self.scale not in SCALES:
             raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {self.scale!r}")
         if self.window not in WINDOWS:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}; got {self.window!r}")
-        if self.feature == "mfcc" and self.scale != "linear":
+        if self.feature in ("mfcc", "kaldi-mfcc", "librosa-mfcc") and self.scale != "linear":
             raise ValueError("mfcc is already a cepstrum of dB: --db / --log do not apply")
         if not self.log_offset > 0:
             raise ValueError(f"log_offset must be > 0, got {self.log_offset!r}")
+
+    @classmethod
+    def preset(cls, name: str, *, sample_rate: int | None = None) -> FeatureSpec:
+        """The spec of a preset (:mod:`torchspec.presets`): its sizes fixed, as the reference's.
+
+        Whisper is 16 kHz only; Kaldi defaults to 16 kHz and librosa to 22.05 kHz, and both
+        follow ``sample_rate`` when it is given (Kaldi's ``sample_frequency``, librosa's ``sr``).
+        """
+        if name not in PRESETS:
+            raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+        if name.startswith("whisper"):
+            return cls(
+                name,
+                sample_rate or 16000,
+                n_fft=400,
+                hop_length=160,
+                n_mels=128 if name.endswith("128") else 80,
+                mel_scale="slaney",
+                norm="slaney",
+            )
+        if name.startswith("kaldi"):
+            rate = sample_rate or 16000
+            size, shift = int(rate * 0.025), int(rate * 0.010)
+            return cls(name, rate, n_fft=size, hop_length=shift, center=False, n_mels=23, n_mfcc=13)
+        return cls(
+            name,
+            sample_rate or 22050,
+            n_fft=2048,
+            hop_length=512,
+            pad_mode="constant",
+            n_mels=128,
+            mel_scale="slaney",
+            norm="slaney",
+            n_mfcc=20,
+        )
 
     @classmethod
     def from_dict(cls, params: dict[str, object]) -> FeatureSpec:
@@ -96,7 +137,7 @@ class FeatureSpec:
     def resolved_pad_mode(self) -> str:
         if self.pad_mode is not None:
             return self.pad_mode
-        return "constant" if self.is_cqt else "reflect"
+        return "constant" if self.is_cqt else "reflect"  # presets set theirs
 
     def build(self) -> nn.Module:
         """The whole feature as one layer (the frontend alone for ``scale != "linear"``), on the
@@ -107,7 +148,11 @@ class FeatureSpec:
         """The feature as frontend + finish; see :class:`Pipeline`."""
         frontend = self._frontend()
         finish: Callable[[Tensor], Tensor]
-        if self.feature == "mfcc":
+        if isinstance(frontend, WhisperLogMel):
+            return Pipeline(self, _Method(frontend.log_mel), frontend.normalise, frontend)
+        if isinstance(frontend, KaldiFbank):  # (..., frames, bins) -> (..., bins, frames)
+            return Pipeline(self, _Method(frontend, transpose=True), _same, frontend)
+        if isinstance(frontend, MFCC):
             assert isinstance(frontend, MFCC)
             mfcc = frontend
 
@@ -129,14 +174,21 @@ class FeatureSpec:
                 return torch.log(x + offset)
 
         else:
-
-            def finish(x: Tensor) -> Tensor:
-                return x
-
+            finish = _same
         return Pipeline(self, frontend, finish, frontend)
 
     def _frontend(self) -> nn.Module:
         sr, hop, power = self.sample_rate, self.hop_length, self.resolved_power()
+        if self.feature.startswith("whisper"):
+            return WhisperLogMel(self.n_mels)
+        if self.feature == "kaldi-fbank":
+            return KaldiFbank(sample_frequency=sr)
+        if self.feature == "kaldi-mfcc":
+            return KaldiMFCC(sample_frequency=sr)
+        if self.feature == "librosa-mel":
+            return LibrosaMelSpectrogram(sr=sr)
+        if self.feature == "librosa-mfcc":
+            return LibrosaMFCC(sr=sr)
         if self.is_cqt:
             cqt: dict[str, object] = {
                 "bins_per_octave": self.bins_per_octave,
@@ -185,6 +237,25 @@ class FeatureSpec:
     def n_frames(self, samples: int) -> int:
         """Frames of the feature for a clip of ``samples`` samples."""
         return self.pipeline().n_frames(samples)
+
+
+def _same(x: Tensor) -> Tensor:
+    return x
+
+
+class _Method(nn.Module):
+    """A callable (a layer's method, or a layer) as a module, its output optionally with the
+    last two dims swapped; ``.to()`` reaches the layer it belongs to."""
+
+    def __init__(self, function: Callable[[Tensor], Tensor], *, transpose: bool = False) -> None:
+        super().__init__()
+        owner = getattr(function, "__self__", function)
+        self.owner = owner if isinstance(owner, nn.Module) else None
+        self.function, self.transpose = function, transpose
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.function(x)
+        return out.transpose(-1, -2) if self.transpose else out
 
 
 class Pipeline:
@@ -266,7 +337,7 @@ class Pipeline:
         """What each output row is: centre frequencies in Hz, or cepstral coefficients."""
         frequencies = getattr(self.rows_of, "frequencies", None)
         hz = [float(f) for f in frequencies] if isinstance(frequencies, Tensor) else None
-        if self.spec.feature == "mfcc":
+        if self.spec.feature in ("mfcc", "librosa-mfcc", "kaldi-mfcc"):
             return {
                 "rows": "cepstral coefficients 0 .. n_mfcc - 1 (DCT-II of dB mel bands)",
                 "mel_band_centres_hz": hz,

@@ -305,6 +305,15 @@ class KaldiFbank(ExactBuffersModule):
         banks = kaldi_mel_banks(num_mel_bins, self.padded, sample_frequency, low_freq, high)
         self.register_exact_buffer("mel_banks", banks, dtype=dtype, device=device)
 
+    @property
+    def frequencies(self) -> Tensor:
+        """Centre frequency of every mel bin in Hz, ``(num_mel_bins,)`` float64."""
+        low = 1127.0 * math.log(1.0 + self.low_freq / 700.0)
+        high = 1127.0 * math.log(1.0 + self.high_freq / 700.0)
+        step = (high - low) / (self.num_mel_bins + 1)
+        centre = low + step * torch.arange(1, self.num_mel_bins + 1, dtype=torch.float64)
+        return 700.0 * (torch.exp(centre / 1127.0) - 1.0)
+
     def n_frames(self, samples: int) -> int:
         """Frames for ``samples`` samples."""
         if self.snip_edges:

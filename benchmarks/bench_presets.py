@@ -1,0 +1,81 @@
+"""Preset speed, side by side with the references they reproduce, in one run.
+
+Workload (the issue's): a batch of 16 utterances of 10 s at 16 kHz. torchspec runs the batch
+at once; kaldi-native-fbank (C++) and whisper's ``log_mel_spectrogram`` run per utterance, as
+they are used; torchaudio.compliance.kaldi (pure torch, one utterance at a time) where it
+imports. Ratios are to the reference. Writes ``benchmarks/results/presets-<device>.md``.
+
+Usage: python benchmarks/bench_presets.py [--device cpu|cuda|all] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import torch
+from harness import Plan, main, no_grad, optional_import
+
+from torchspec.presets import KaldiFbank, WhisperLogMel
+
+N, SECONDS, RATE = 16, 10.0, 16000
+WORKLOAD = f"{N} utterances x {SECONDS:.0f} s at {RATE} Hz, 80 mel bins (Kaldi: 23, defaults)."
+
+
+def plan(device: str) -> Plan:
+    audio = torch.randn(N, int(SECONDS * RATE), device=device) * 3000
+    rows: Plan = []
+    knf = optional_import("kaldi_native_fbank")
+    if isinstance(knf, str) or device != "cpu":
+        rows.append(("kaldi fbank", "kaldi-native-fbank (C++, per utterance)", None, "CPU only"))
+    else:
+        options = knf.FbankOptions()
+        options.frame_opts.dither = 0.0
+        lists = [row.tolist() for row in audio.cpu()]
+
+        def native() -> None:
+            for samples in lists:
+                computer = knf.OnlineFbank(options)
+                computer.accept_waveform(RATE, samples)
+                computer.input_finished()
+                [computer.get_frame(i) for i in range(computer.num_frames_ready)]
+
+        rows.append(("kaldi fbank", "kaldi-native-fbank (C++, per utterance)", native, ""))
+    torchaudio = optional_import("torchaudio.compliance.kaldi")
+    if isinstance(torchaudio, str):
+        rows.append(("kaldi fbank", "torchaudio.compliance.kaldi.fbank", None, torchaudio))
+    else:
+        rows.append(
+            (
+                "kaldi fbank",
+                "torchaudio.compliance.kaldi.fbank",
+                no_grad(lambda: [torchaudio.fbank(a[None], dither=0.0) for a in audio]),
+                "per utterance",
+            )
+        )
+    kaldi = KaldiFbank(device=device)
+    rows.append(("kaldi fbank", "torchspec KaldiFbank (batch)", no_grad(lambda: kaldi(audio)), ""))
+    whisper = optional_import("whisper")
+    if isinstance(whisper, str):
+        rows.append(("whisper log-mel", "whisper.log_mel_spectrogram", None, whisper))
+    else:
+        unit = audio / 32768
+        rows.append(
+            (
+                "whisper log-mel",
+                "whisper.log_mel_spectrogram (per utterance)",
+                no_grad(lambda: [whisper.log_mel_spectrogram(a) for a in unit]),
+                "",
+            )
+        )
+    ours = WhisperLogMel(device=device)
+    rows.append(
+        (
+            "whisper log-mel",
+            "torchspec WhisperLogMel (batch)",
+            no_grad(lambda: ours(audio / 32768)),
+            "",
+        )
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    main("presets", "Presets", WORKLOAD, plan, __doc__)
