@@ -352,15 +352,17 @@ class KaldiFbank(ExactBuffersModule):
         if self.remove_dc_offset:
             frames = frames - frames.mean(-1, keepdim=True)
         energy = self._log_energy(frames) if self.raw_energy else None
-        if self.preemphasis_coefficient != 0.0:
+        window = self.window.to(dtype)
+        if self.preemphasis_coefficient != 0.0:  # (x[n] - c x[n - 1]) w[n], x[-1] = x[0]
             previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
-            frames = frames - self.preemphasis_coefficient * previous
-        frames = frames * self.window.to(dtype)
-        if self.padded != self.size:
-            frames = F.pad(frames, (0, self.padded - self.size))
+            frames = torch.addcmul(
+                frames * window, previous, window, value=-self.preemphasis_coefficient
+            )
+        else:
+            frames = frames * window
         if energy is None:
             energy = self._log_energy(frames)
-        spectrum = torch.fft.rfft(frames)
+        spectrum = torch.fft.rfft(frames, n=self.padded)  # zero-padded to the FFT size
         power = TF.squared_magnitude(spectrum.real, spectrum.imag)
         if not self.use_power:
             power = power.sqrt()
