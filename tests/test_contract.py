@@ -184,7 +184,7 @@ def run(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def close(actual: torch.Tensor, expected: torch.Tensor, rtol: float) -> None:
-    scale = float(expected.abs().max()) if expected.numel() else 1.0
+    scale = float(expected.detach().abs().max()) if expected.numel() else 1.0
     torch.testing.assert_close(actual, expected, rtol=rtol, atol=rtol * max(scale, 1e-30))
 
 

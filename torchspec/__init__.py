@@ -9,6 +9,7 @@ twins and every filterbank builder.
 from . import functional, presets
 from .audio import AudioLoadError, load
 from .cepstrum import LFCC, MFCC, InverseMFCC
+from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
 from .griffinlim import GriffinLim
 from .mel import InverseMelScale, MelScale, MelSpectrogram
@@ -31,6 +32,7 @@ __all__ = [
     "MelScale",
     "MelSpectrogram",
     "Spectrogram",
+    "allow_tf32",
     "functional",
     "load",
     "plot",

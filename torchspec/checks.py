@@ -46,6 +46,14 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
+def check_non_negative(x: Tensor, layer: str, what: str) -> None:
+    """Raise ``ValueError`` if ``x`` has negative values: on the CPU only, where reading a
+    value costs nothing. On an accelerator (and under ``torch.compile``) the check is skipped,
+    so ``forward`` never waits for the device."""
+    if x.device.type == "cpu" and not torch.compiler.is_compiling() and bool((x < 0).any()):
+        raise ValueError(f"{layer} expects a non-negative {what}")
+
+
 def check_device(x: Tensor, reference: Tensor, layer: str) -> None:
     """Raise ``ValueError`` unless ``x`` is on the device of the layer's ``reference`` tensor."""
     if x.device != reference.device:

@@ -10,7 +10,14 @@ from torch import Tensor
 from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule
-from .checks import check_choice, check_device, check_int, check_power, check_spectrogram
+from .checks import (
+    check_choice,
+    check_device,
+    check_int,
+    check_non_negative,
+    check_power,
+    check_spectrogram,
+)
 from .functional.filterbanks import WindowFn
 from .spectrogram import stft_framing
 
@@ -104,8 +111,7 @@ class GriffinLim(ExactBuffersModule):
         """
         check_spectrogram(specgram, self.n_fft // 2 + 1, "GriffinLim")
         check_device(specgram, self.window, "GriffinLim")
-        if bool((specgram < 0).any()):
-            raise ValueError("GriffinLim expects a non-negative magnitude (or power) spectrogram")
+        check_non_negative(specgram, "GriffinLim", "magnitude (or power) spectrogram")
         return TF.griffinlim(
             specgram,
             self.window,

@@ -10,7 +10,13 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
-from .checks import check_band_limits, check_choice, check_int, check_spectrogram
+from .checks import (
+    check_band_limits,
+    check_choice,
+    check_int,
+    check_non_negative,
+    check_spectrogram,
+)
 from .functional.filterbanks import WindowFn
 from .spectrogram import Spectrogram
 
@@ -288,8 +294,7 @@ class InverseMelScale(ExactBuffersModule):
     def forward(self, melspec: Tensor) -> Tensor:
         """Args: melspec ``(..., n_mels, time)``. Returns ``(..., n_stft, time)``."""
         check_spectrogram(melspec, self.n_mels, "InverseMelScale")
-        if bool((melspec < 0).any()):
-            raise ValueError("InverseMelScale expects a non-negative mel spectrogram")
+        check_non_negative(melspec, "InverseMelScale", "mel spectrogram")
         return TF.inverse_filterbank(
             melspec, self.fb, pinv=self.pinv, lipschitz=self._lipschitz, n_iter=self.n_iter
         )

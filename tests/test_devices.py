@@ -1,0 +1,77 @@
+"""Every layer on every available device (CPU always, CUDA where present), no host
+synchronisation in any forward, and deliberate float32 precision on CUDA.
+
+- Values: each registry layer (tests/test_contract.py) on each device, in float32, equals the
+  CPU float64 result within 1e-5 relative to the output's peak (float32 rounding of sums of at
+  most a few thousand terms; TF32 would miss it by 100x on the convolution routes).
+- No host sync: on CUDA every layer runs under ``torch.cuda.set_sync_debug_mode("error")``;
+  on CPU ``torch.compile(fullgraph=True, dynamic=False)`` over the registry stands in (a
+  ``.item()``, a value-dependent branch or numpy in forward breaks the graph and fails).
+
+On a GPU machine: ``python -m pytest tests/test_devices.py tests/test_contract.py`` (the whole
+suite also runs there; every device test then has a CUDA case).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_contract import CASES, REGISTRY, close, run
+
+import torchspec
+from torchspec import conv
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+FIRST = [pytest.param(cases[0], id=name) for name, cases in REGISTRY.items()]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("case", CASES)
+def test_float32_on_device_equals_cpu_float64(case, device):
+    x = case.input(2)
+    expected = run(
+        case.make().double(), x.double() if not x.is_complex() else x.to(torch.complex128)
+    )
+    actual = run(case.make().to(device), x.to(device)).cpu()
+    assert actual.dtype in (torch.float32, torch.complex64)
+    close(actual.to(expected.dtype), expected, 1e-5)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("case", FIRST)
+def test_forward_never_waits_for_the_device(case, device):
+    layer, x = case.make().to(device), case.input(2).to(device)
+    eager = run(layer, x)
+    if device == "cuda":
+        torch.cuda.set_sync_debug_mode("error")
+        try:
+            run(layer, x)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        return
+    torch._dynamo.reset()
+    compiled = torch.compile(layer, fullgraph=True, dynamic=False)
+    close(run(compiled, x), eager, 1e-5)
+
+
+def test_tf32_is_off_unless_asked():
+    assert conv.conv_flags(torch.device("cpu")) is None
+    flags = conv.conv_flags(torch.device("cuda"))
+    assert flags is not None and flags["allow_tf32"] is False
+    with torchspec.allow_tf32():
+        assert conv.conv_flags(torch.device("cuda"))["allow_tf32"] is True
+        with torchspec.allow_tf32(False):
+            assert conv.conv_flags(torch.device("cuda"))["allow_tf32"] is False
+        assert conv.conv_flags(torch.device("cuda"))["allow_tf32"] is True
+    assert conv.conv_flags(torch.device("cuda"))["allow_tf32"] is False
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_conv_route_is_full_float32(device):
+    """The trainable (conv) STFT equals the FFT route to float32 precision on every device:
+    with TF32 convolutions it would be ~1e-3 off on an Ampere or newer GPU."""
+    x = torch.randn(4, 16000, device=device)
+    fft = torchspec.Spectrogram(1024, hop_length=256, power=None).to(device)
+    trainable = torchspec.Spectrogram(1024, hop_length=256, power=None, trainable=True).to(device)
+    with torch.no_grad():
+        close(trainable(x).cpu(), fft(x).cpu(), 1e-5)
