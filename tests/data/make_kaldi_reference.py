@@ -30,8 +30,13 @@ OPTIONS = {
         "high_freq": -400.0,
     },
     "magnitude-linear": {"use_power": False, "use_log_fbank": False, "remove_dc_offset": False},
-    "rectangular-raw": {"window_type": "rectangular", "raw_energy": False, "use_energy": True,
-                        "round_to_power_of_two": False, "frame_length": 20.0},
+    "rectangular-raw": {
+        "window_type": "rectangular",
+        "raw_energy": False,
+        "use_energy": True,
+        "round_to_power_of_two": False,
+        "frame_length": 20.0,
+    },
 }
 MFCC_OPTIONS = {
     "default": {},

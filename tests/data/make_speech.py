@@ -27,8 +27,9 @@ def main() -> None:
     for target in (16000, 8000):
         resampled = soxr.resample(audio, rate, target, quality="VHQ")
         peak = np.abs(resampled).max()
-        soundfile.write(here / f"speech_{target // 1000}k.wav", 0.8 * resampled / peak, target,
-                        subtype="PCM_16")
+        soundfile.write(
+            here / f"speech_{target // 1000}k.wav", 0.8 * resampled / peak, target, subtype="PCM_16"
+        )
         print(f"wrote speech_{target // 1000}k.wav: {len(resampled) / target:.2f} s")
 
 
