@@ -75,3 +75,50 @@ def test_conv_route_is_full_float32(device):
     trainable = torchspec.Spectrogram(1024, hop_length=256, power=None, trainable=True).to(device)
     with torch.no_grad():
         close(trainable(x).cpu(), fft(x).cpu(), 1e-5)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("case", FIRST)
+def test_bfloat16_autocast_runs_and_stays_finite(case, device):
+    layer, x = case.make().to(device), case.input(2).to(device)
+    with torch.autocast(torch.device(device).type, dtype=torch.bfloat16), torch.no_grad():
+        out = run(layer, x)
+    values = torch.view_as_real(out) if out.is_complex() else out
+    assert torch.isfinite(values.float()).all()
+
+
+def test_gpu_benchmark_smoke_run(tmp_path):
+    """benchmarks/gpu.py runs end to end (tiny sizes, on the CPU) and writes its report."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks"
+    out = tmp_path / "gpu.json"
+    command = [
+        sys.executable,
+        "gpu.py",
+        "--device",
+        "cpu",
+        "--batches",
+        "1",
+        "--seconds",
+        "0.25",
+        "--repeats",
+        "1",
+        "--out",
+        str(out),
+    ]
+    subprocess.run(command, cwd=bench, check=True, capture_output=True, timeout=600)
+    report = json.loads(out.read_text())
+    layers = {row["layer"] for row in report["rows"] if row["implementation"] == "torchspec"}
+    assert layers == {
+        "STFT",
+        "MelSpectrogram",
+        "MFCC",
+        "CQT",
+        "GriffinLim",
+        "STFT trainable fwd+bwd",
+    }
+    assert not [r for r in report["rows"] if r["implementation"] == "torchspec" and "error" in r]

@@ -145,7 +145,10 @@ def analyse(x: Tensor, kernels: Tensor, framing: Framing, layer: str) -> Tensor:
 
 
 def to_complex(pairs: Tensor) -> Tensor:
-    """``(..., n_freq, 2, n_frames)`` real pairs to ``(..., n_freq, n_frames)`` complex."""
+    """``(..., n_freq, 2, n_frames)`` real pairs to ``(..., n_freq, n_frames)`` complex
+    (complex64 for half-precision pairs, as under autocast: there is no complex bfloat16)."""
+    if pairs.dtype not in (torch.float32, torch.float64):
+        pairs = pairs.float()
     return torch.complex(pairs[..., 0, :], pairs[..., 1, :])
 
 

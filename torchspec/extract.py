@@ -230,8 +230,11 @@ def compute(
         stacked = torch.cat(
             [F.pad(pieces[i][1], (0, longest - pieces[i][1].shape[-1])) for i in batch]
         )
+        if device.type == "cuda":  # page-locked: the copy runs while the host goes on
+            stacked = stacked.pin_memory()
         with torch.no_grad():
-            out = pipeline.frontend(stacked.to(device=device, dtype=dtype)).cpu()
+            batch_in = stacked.to(device=device, dtype=dtype, non_blocking=True)
+            out = pipeline.frontend(batch_in).cpu()
         row = 0
         for i in batch:
             index, segment, skip, count = pieces[i]
@@ -455,6 +458,7 @@ def _run(
         batch_sampler=plan,
         num_workers=workers,
         collate_fn=list,
+        prefetch_factor=2 if workers else None,  # decode the next batches while this one runs
     )
     max_samples = max(int(max_batch_seconds * spec.sample_rate), 4 * pipeline.span)
     sidecars: set[Path] = set()
