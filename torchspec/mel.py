@@ -241,6 +241,7 @@ class MelSpectrogram(nn.Module):
 class InverseMelScale(ExactBuffersModule):
     fb: Tensor
     pinv: Tensor
+    step: Tensor
 
     """Linear-frequency spectrogram from a mel spectrogram, by non-negative least squares.
 
@@ -254,9 +255,9 @@ class InverseMelScale(ExactBuffersModule):
         n_mels, sample_rate, f_min, f_max, norm, mel_scale: as :class:`~torchspec.MelScale`.
 
     Keyword-only args:
-        n_iter: accelerated projected-gradient iterations, >= 0. Default 1000: mel residual
-            below 1e-3 relative for 128 mels from 1025 bins on both mel scales (the HTK
-            filterbank converges slowest: 3e-3 after 300 iterations, 7e-4 after 600).
+        n_iter: accelerated projected-gradient iterations, >= 0. Default 200: mel residual
+            below 1e-3 relative for 128 mels from 1025 bins on both mel scales, with and
+            without Slaney norm (measured 5.7e-4 at worst, HTK without norm).
         device, dtype: where and in which dtype the filterbank is held.
 
     Shapes: input ``(..., n_mels, time)`` non-negative; output ``(..., n_stft, time)``.
@@ -277,7 +278,7 @@ class InverseMelScale(ExactBuffersModule):
         norm: str | None = None,
         mel_scale: str = "htk",
         *,
-        n_iter: int = 1000,
+        n_iter: int = 200,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -296,14 +297,15 @@ class InverseMelScale(ExactBuffersModule):
         check_spectrogram(melspec, self.n_mels, "InverseMelScale")
         check_non_negative(melspec, "InverseMelScale", "mel spectrogram")
         return TF.inverse_filterbank(
-            melspec, self.fb, pinv=self.pinv, lipschitz=self._lipschitz, n_iter=self.n_iter
+            melspec, self.fb, pinv=self.pinv, step=self.step, n_iter=self.n_iter
         )
 
     def _build_pinv(self) -> None:
-        pinv, self._lipschitz = TF.filterbank_pinv(self.master("fb"))
-        self.register_exact_buffer(
-            "pinv", pinv, dtype=self.fb.dtype, device=self.fb.device, persistent=False
-        )
+        pinv, step = TF.filterbank_pinv(self.master("fb"))
+        for name, value in (("pinv", pinv), ("step", step)):
+            self.register_exact_buffer(
+                name, value, dtype=self.fb.dtype, device=self.fb.device, persistent=False
+            )
 
     def rebuild_derived(self) -> None:
         """The pseudo-inverse follows a filterbank loaded from a checkpoint."""
