@@ -69,9 +69,11 @@ def test_load_shapes_resampling_and_errors(tmp_path):
     soundfile.write(mp3, np.sin(np.arange(16000) / 10.0).astype(np.float32) * 0.3, 16000)
     decoded, rate = load(mp3)
     assert rate == 16000 and decoded.shape[0] == 1 and decoded.shape[1] >= 16000
-    for bad in ("broken.wav", "empty.flac", "missing.ogg"):
+    for bad in ("broken.wav", "empty.flac"):
         with pytest.raises(AudioLoadError, match=bad):
             load(tmp_path / bad)
+    with pytest.raises(FileNotFoundError, match=r"missing\.ogg"):
+        load(tmp_path / "missing.ogg")
 
 
 @pytest.mark.parametrize("feature", FEATURES)
