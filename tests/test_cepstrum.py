@@ -49,3 +49,21 @@ def test_inverse_mfcc_gradcheck():
     layer = InverseMFCC(5, 8, lifter=3).double()
     mfcc = torch.randn(5, 4, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(layer, (mfcc,))
+
+
+def test_mfcc_from_a_precomputed_mel_spectrogram():
+    """``librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=20, lifter=22)`` in float64."""
+    y = make_signal(SAMPLE_RATE)
+    mel = librosa.feature.melspectrogram(y=y, sr=SAMPLE_RATE, n_mels=64)
+    expected = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=20, lifter=22)
+    layer = MFCC(SAMPLE_RATE, 20, melkwargs={"n_mels": 64}, lifter=22, dtype=torch.float64)
+    assert rel_err(layer.from_mel(torch.from_numpy(mel)), expected) <= 1e-10
+
+
+def test_lfcc_from_a_precomputed_spectrogram():
+    from torchspec import LFCC, Spectrogram
+
+    x = torch.from_numpy(make_signal(8000, channels=2))
+    layer = LFCC(16000, 40, n_lfcc=13, speckwargs={"n_fft": 512}, dtype=torch.float64)
+    power = Spectrogram(512, dtype=torch.float64)(x)
+    torch.testing.assert_close(layer.from_spectrogram(power), layer(x), rtol=1e-12, atol=1e-12)

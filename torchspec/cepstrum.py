@@ -128,6 +128,15 @@ class MFCC(_Cepstrum):
         """Args: waveform ``(..., time)``. Returns ``(..., n_mfcc, frames)``."""
         return self.cepstrum(self.MelSpectrogram(waveform), log=self.log_mels)
 
+    def from_mel(self, melspec: Tensor) -> Tensor:
+        """MFCCs of a precomputed mel power spectrogram ``(..., n_mels, frames)`` (as
+        ``librosa.feature.mfcc(S=librosa.power_to_db(melspec))`` with the same DCT and lifter).
+
+        Returns ``(..., n_mfcc, frames)``.
+        """
+        check_spectrogram(melspec, self.MelSpectrogram.n_mels, "MFCC.from_mel")
+        return self.cepstrum(melspec, log=self.log_mels)
+
 
 class LFCC(_Cepstrum):
     filter_mat: Tensor
@@ -207,9 +216,16 @@ class LFCC(_Cepstrum):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_lfcc, frames)``."""
+        return self.from_spectrogram(self.Spectrogram(waveform))
+
+    def from_spectrogram(self, specgram: Tensor) -> Tensor:
+        """LFCCs of a precomputed power spectrogram ``(..., n_fft // 2 + 1, frames)``.
+
+        Returns ``(..., n_lfcc, frames)``.
+        """
+        check_spectrogram(specgram, self.filter_mat.shape[0], "LFCC.from_spectrogram")
         bank = self.filter_mat.clamp(min=0) if self.trainable_filters else self.filter_mat
-        energies = TF.apply_filterbank(self.Spectrogram(waveform), bank)
-        return self.cepstrum(energies, log=self.log_lf)
+        return self.cepstrum(TF.apply_filterbank(specgram, bank), log=self.log_lf)
 
 
 class InverseMFCC(ExactBuffersModule):
