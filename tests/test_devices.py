@@ -37,6 +37,7 @@ def test_float32_on_device_equals_cpu_float64(case, device):
     close(actual.to(expected.dtype), expected, 1e-5)
 
 
+@pytest.mark.compile
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("case", FIRST)
 def test_forward_never_waits_for_the_device(case, device):

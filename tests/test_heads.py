@@ -132,6 +132,7 @@ COMPILE_CASES = [(name, False) for name in ALL_HEADS] + [
 
 
 @pytest.mark.parametrize(("name", "trainable"), COMPILE_CASES)
+@pytest.mark.compile
 def test_every_head_compiles_without_graph_breaks(name, trainable):
     torch._dynamo.reset()
     kw = {}

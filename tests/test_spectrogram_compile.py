@@ -7,6 +7,8 @@ import torch
 
 from torchspec import InverseSpectrogram, Spectrogram
 
+pytestmark = pytest.mark.compile
+
 LAYERS = {
     "fft-route": lambda: Spectrogram(256, hop_length=64),
     "complex": lambda: Spectrogram(256, hop_length=64, power=None),

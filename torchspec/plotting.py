@@ -13,52 +13,86 @@ from .functional.scaling import amplitude_to_db
 
 
 def plot(
-    feature: Tensor,
-    layer: nn.Module | None = None,
+    first: Tensor | nn.Module,
+    second: Tensor | nn.Module | None = None,
     *,
-    sample_rate: float,
-    hop_length: int,
+    sample_rate: float | None = None,
+    hop_length: int | None = None,
     frequencies: Tensor | None = None,
     db: bool = True,
+    note_names: bool = False,
     title: str | None = None,
     ax: Any = None,
 ) -> Any:
     """Draw a ``(freq, frames)`` feature: time in seconds, frequency in Hz, a dB colour bar.
 
-    Rows are placed at their centre frequencies (``frequencies``, or ``layer.frequencies``):
-    a linear STFT gets a linear axis, a log-frequency STFT, CQT or mel layer a logarithmic one.
-    Features without frequencies (MFCC) are drawn against their coefficient index.
+    Call it as ``plot(layer, output)`` (everything is read from the layer) or as
+    ``plot(feature, layer, sample_rate=..., hop_length=...)``. Rows are placed at their centre
+    frequencies (``frequencies``, else ``layer.frequencies``): a linear STFT gets a linear axis,
+    a log-frequency STFT or CQT a logarithmic one, a mel layer a mel axis; Hz ticks sit on the
+    1-2-5 sequence (100, 200, 500 Hz, 1k, ...), so the low end is labelled too. Features
+    without frequencies (MFCC) are drawn against their coefficient index.
 
     Args:
-        feature: ``(freq, frames)`` power, magnitude or coefficients.
-        layer: the layer that computed it (for its ``frequencies`` and power).
-        sample_rate, hop_length: to put frame ``t`` at ``t * hop_length / sample_rate`` s.
-        db: show power / magnitude in dB (10 log10 for power 2, 20 log10 otherwise, 80 dB range).
+        first, second: ``(layer, output)`` or ``(feature, layer)``; the feature is
+            ``(freq, frames)`` power, magnitude, complex or coefficients.
+        sample_rate, hop_length: frame ``t`` is drawn at ``t * hop_length / sample_rate`` s
+            (plus half a frame when the layer does not centre frames); default: the layer's.
+        db: show decibels relative to the feature's maximum, with an 80 dB range: ``10 log10``
+            of a power (``power=2``), ``20 log10`` of a magnitude or complex feature, in
+            general ``(20 / power) log10``. The colour bar says which.
+        note_names: label a CQT / log-frequency axis with the C of each octave (C1 = 32.7 Hz).
         ax: a matplotlib Axes to draw into; a new figure otherwise.
 
     Returns:
         The matplotlib Figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
 
-    values = feature.detach().float().cpu()
+    pair = (second, first) if isinstance(first, nn.Module) else (first, second)
+    feature, layer = pair
+    if not isinstance(feature, Tensor) or not isinstance(layer, (nn.Module, type(None))):
+        raise TypeError("plot expects (layer, output) or (feature, layer) with a Tensor feature")
+    values = feature.detach().cpu()
     if values.dim() != 2:
         raise ValueError(f"plot expects a (freq, frames) feature, got shape {tuple(values.shape)}")
     from .cepstrum import MFCC
 
     is_cepstrum = isinstance(layer, MFCC)
+    sample_rate = sample_rate or _attribute(layer, "sample_rate")
+    hop_length = hop_length or _attribute(layer, "hop_length")
+    if sample_rate is None or hop_length is None:
+        raise ValueError(
+            "plot needs sample_rate and hop_length: pass them or a layer that has them"
+        )
     if frequencies is None and layer is not None and not is_cepstrum:
-        frequencies = getattr(layer, "frequencies", None)
+        try:
+            frequencies = getattr(layer, "frequencies", None)
+        except ValueError:  # a linear Spectrogram built without sample_rate
+            frequencies = None
+        if (
+            frequencies is None
+            and _attribute(layer, "n_fft")
+            and values.shape[0] == (int(_attribute(layer, "n_fft")) // 2 + 1)
+        ):
+            frequencies = torch.linspace(0, float(sample_rate) / 2, values.shape[0])
+    label = "value"
+    if values.is_complex():
+        values, power = values.abs(), 1.0
+    else:
+        power = _attribute(layer, "power") or 2.0
+    values = values.to(torch.float64)
     if db and not is_cepstrum:
-        power = getattr(layer, "power", 2.0)
-        if power is None:
-            power = getattr(getattr(layer, "spectrogram", None), "power", 2.0)
-        values = amplitude_to_db(values, multiplier=10.0 if power == 2.0 else 20.0, top_db=80.0)
+        multiplier = 20.0 / float(power)
+        values = amplitude_to_db(values, multiplier=multiplier, ref="max", amin=1e-20, top_db=80.0)
+        label = f"dB re max ({multiplier:g} log10 of {_what(power)})"
     if ax is None:
         figure, ax = plt.subplots(figsize=(8, 4))
     else:
         figure = ax.figure
-    times = np.arange(values.shape[1] + 1) * hop_length / sample_rate
+    offset = 0.0 if _attribute(layer, "center") in (None, True) else _half_frame(layer)
+    times = (np.arange(values.shape[1] + 1) - 0.5) * hop_length / sample_rate + offset / sample_rate
     if frequencies is None:
         rows = np.arange(values.shape[0] + 1) - 0.5
         ax.set_ylabel("coefficient")
@@ -68,23 +102,88 @@ def plot(
         ax.set_ylabel("frequency (Hz)")
         steps = np.diff(centres)
         mel_layer = getattr(layer, "mel_scale", None)
+        scaled = False
         if mel_layer is not None and hasattr(mel_layer, "mel_scale"):  # a mel axis
             kind = mel_layer.mel_scale
             ax.set_yscale(
                 "function",
                 functions=(
-                    lambda hz: TF.hz_to_mel(torch.as_tensor(hz), kind).numpy(),
+                    lambda hz: TF.hz_to_mel(torch.as_tensor(hz).clamp_min(0), kind).numpy(),
                     lambda mel: TF.mel_to_hz(torch.as_tensor(mel), kind).numpy(),
                 ),
             )
-        elif rows[0] > 0 and not np.allclose(steps, steps[0]):  # geometric: CQT, log STFT
+            scaled = True
+        elif rows[0] > 0 and len(steps) and not np.allclose(steps, steps[0]):  # CQT, log STFT
             ax.set_yscale("log")
+            scaled = True
+        if scaled:
+            low, high = float(rows[0]), float(rows[-1])
+            if note_names:
+                ticks, names = _octave_ticks(low, high)
+            else:
+                ticks = _hz_ticks(low, high)
+                names = [_hz_label(t) for t in ticks]
+            ax.yaxis.set_major_locator(FixedLocator(ticks))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.set_yticks(ticks, names)
     mesh = ax.pcolormesh(times, rows, values.numpy(), shading="flat", cmap="magma")
     ax.set_xlabel("time (s)")
     if title:
         ax.set_title(title)
-    figure.colorbar(mesh, ax=ax, label="dB" if db and not is_cepstrum else "value")
+    figure.colorbar(mesh, ax=ax, label=label)
     return figure
+
+
+def _attribute(layer: nn.Module | None, name: str) -> Any:
+    """``layer.name``, else the same attribute of its first sub-layer that has it."""
+    if layer is None:
+        return None
+    if getattr(layer, name, None) is not None:
+        return getattr(layer, name)
+    for child in layer.children():
+        found = _attribute(child, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _half_frame(layer: nn.Module | None) -> float:
+    n_fft = _attribute(layer, "n_fft")
+    return float(n_fft) / 2 if n_fft else 0.0
+
+
+def _what(power: float) -> str:
+    if power == 2.0:
+        return "power"
+    if power == 1.0:
+        return "magnitude"
+    return f"magnitude ** {power:g}"
+
+
+def _hz_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 ticks in Hz between ``low`` and ``high`` (20, 50, 100, 200, 500, 1k, ...)."""
+    ticks = []
+    for decade in range(0, 6):
+        for step in (1, 2, 5):
+            value = step * 10.0**decade
+            if low <= value <= high:
+                ticks.append(value)
+    return ticks
+
+
+def _hz_label(value: float) -> str:
+    return f"{value / 1000:g}k" if value >= 1000 else f"{value:g}"
+
+
+def _octave_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """The C of every octave between ``low`` and ``high`` Hz: ``C1`` is 32.70 Hz (MIDI 24)."""
+    ticks, names = [], []
+    for octave in range(-1, 11):
+        hz = 440.0 * 2.0 ** ((12 * (octave + 1) - 69) / 12)
+        if low <= hz <= high:
+            ticks.append(hz)
+            names.append(f"C{octave}")
+    return ticks, names
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:
