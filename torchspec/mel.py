@@ -42,6 +42,16 @@ def mel_filterbank_checked(
     f_max = check_band_limits(sample_rate, f_min, f_max)
     bank = TF.melscale_fbanks(n_stft, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
     edges = TF.mel_frequencies(n_mels + 2, f_min=f_min, f_max=f_max, mel_scale=mel_scale)
+    empty = int((bank.amax(dim=0) == 0).sum())
+    if empty:
+        bin_hz = sample_rate / (2 * (n_stft - 1))
+        warnings.warn(
+            f"{empty} of {n_mels} mel filters are empty: {n_stft} STFT bins at {sample_rate} Hz "
+            f"are {bin_hz:.1f} Hz apart, wider than the narrowest mel band; lower n_mels, raise "
+            "n_fft or raise f_min (silence this with warnings.filterwarnings)",
+            UserWarning,
+            stacklevel=3,
+        )
     return bank, edges, f_max
 
 

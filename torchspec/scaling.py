@@ -32,8 +32,9 @@ class AmplitudeToDB(nn.Module):
     Shapes:
         input ``(..., freq, time)``; output the same shape and dtype.
 
-    Example: ``librosa.power_to_db(S, ref=np.max)`` for a mel spectrogram ``mel`` is
-        ``AmplitudeToDB(ref="max")(mel)``.
+    Example: ``librosa.power_to_db(S, ref=np.max, top_db=80.0)`` (librosa's default floor)
+        is ``AmplitudeToDB(top_db=80.0, ref="max")(S)``, and ``librosa.power_to_db(S,
+        ref=np.max, top_db=None)`` is ``AmplitudeToDB(ref="max")(S)`` (tested).
     """
 
     def __init__(
