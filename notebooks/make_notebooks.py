@@ -1,0 +1,188 @@
+"""Write and execute the example notebooks (outputs are committed; CI re-runs them with
+``pytest --nbmake notebooks/``). Run: python notebooks/make_notebooks.py"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).parent
+
+
+def cells(*sources: str) -> list:
+    out = []
+    for source in sources:
+        source = source.strip("\n")
+        if source.startswith("# "):
+            out.append(nbformat.v4.new_markdown_cell(source[2:]))
+        else:
+            out.append(nbformat.v4.new_code_cell(source))
+    return out
+
+
+SETUP = """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torchspec
+from torchspec.extract import example_files
+torch.manual_seed(0)
+"""
+
+NOTEBOOKS = {
+    "01_quick_tour": cells(
+        "# Quick tour: linear, log-frequency, mel and CQT of a bundled recording, each row's "
+        "frequency as an array, plots with correct axes.",
+        SETUP,
+        """
+path = [p for p in example_files() if "chirp" in p.name][0]
+audio, sr = torchspec.load(path, mono=True)
+print(path.name, tuple(audio.shape), sr, "Hz")
+""",
+        """
+layers = {
+    "linear STFT": torchspec.Spectrogram(2048, hop_length=256, sample_rate=sr),
+    "log-frequency STFT": torchspec.Spectrogram(4096, hop_length=256, freq_scale="log",
+                                                f_min=50.0, f_max=8000.0, n_bins=120, sample_rate=sr),
+    "mel": torchspec.MelSpectrogram(sr, n_fft=2048, hop_length=256, n_mels=96),
+    "CQT": torchspec.CQT(sr, hop_length=256, f_min=32.70, n_bins=84, power=1.0),
+}
+fig, axes = plt.subplots(2, 2, figsize=(12, 7))
+for ax, (name, layer) in zip(axes.flat, layers.items()):
+    out = layer(audio)[0]
+    torchspec.plot(layer, out, ax=ax, title=name)
+    hz = layer.frequencies
+    print(f"{name:20s} shape {tuple(out.shape)}  rows {hz[0]:.1f} .. {hz[-1]:.1f} Hz")
+fig.tight_layout()
+plt.show()
+""",
+    ),
+    "02_librosa_side_by_side": cells(
+        "# librosa side by side: mel in dB with ref=max, MFCC, CQT from a chosen fmin; the "
+        "differences printed.",
+        SETUP,
+        """
+import warnings
+warnings.filterwarnings("ignore", message="IProgress not found")
+import librosa
+from torchspec.presets import LibrosaMelSpectrogram, LibrosaMFCC
+path = [p for p in example_files() if "tones" in p.name][0]
+audio, sr = torchspec.load(path, mono=True, dtype=torch.float64)
+y = audio[0].numpy()
+""",
+        """
+mel_db_librosa = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr), ref=np.max)
+mel_db = torchspec.AmplitudeToDB(top_db=80.0, ref="max")(LibrosaMelSpectrogram(sr=sr, dtype=torch.float64)(audio[0]))
+print("mel dB   max |difference|:", float(np.abs(mel_db.numpy() - mel_db_librosa).max()), "dB")
+mfcc_librosa = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20)
+mfcc = LibrosaMFCC(sr=sr, n_mfcc=20, dtype=torch.float64)(audio[0])
+print("MFCC     max |difference|:", float(np.abs(mfcc.numpy() - mfcc_librosa).max()))
+cqt_librosa = np.abs(librosa.cqt(y, sr=sr, fmin=110.0, n_bins=48, hop_length=256))
+cqt = torchspec.CQT(sr, hop_length=256, f_min=110.0, n_bins=48, power=1.0, dtype=torch.float64)(audio[0])
+print("CQT      relative difference:", float(np.linalg.norm(cqt.numpy() - cqt_librosa) / np.linalg.norm(cqt_librosa)),
+      "(librosa resamples per octave; torchspec computes the wavelet definition)")
+""",
+        """
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+axes[0].imshow(mel_db_librosa, origin="lower", aspect="auto"); axes[0].set_title("librosa mel dB")
+axes[1].imshow(mel_db.numpy(), origin="lower", aspect="auto"); axes[1].set_title("torchspec mel dB")
+plt.show()
+""",
+    ),
+    "03_back_to_audio": cells(
+        "# Back to audio: inverse STFT round trip, mel to audio and MFCC to audio with "
+        "Griffin-Lim; audio players and the measured spectral convergence.",
+        SETUP,
+        """
+from IPython.display import Audio, display
+path = [p for p in example_files() if "tones" in p.name][0]
+audio, sr = torchspec.load(path, mono=True)
+x = audio[0]
+stft = torchspec.Spectrogram(1024, hop_length=256, power=None)
+back = torchspec.InverseSpectrogram(1024, hop_length=256)(stft(x), x.shape[-1])
+print("iSTFT round trip relative error:", float((back - x).norm() / x.norm()))
+
+def convergence(y):
+    target = stft(x).abs()
+    rebuilt = stft(y[: x.shape[-1]]).abs()
+    return float((target - rebuilt).norm() / target.norm())
+""",
+        """
+mel_layer = torchspec.MelSpectrogram(sr, n_fft=1024, hop_length=256, n_mels=128)
+mel = mel_layer(x)
+linear = torchspec.InverseMelScale(513, 128, sr)(mel)
+from_mel = torchspec.GriffinLim(1024, 32, hop_length=256, length=x.shape[-1])(linear)
+mfcc = torchspec.MFCC(sr, 40, melkwargs={"n_fft": 1024, "hop_length": 256, "n_mels": 128})(x)
+mel_back = torchspec.InverseMFCC(40, 128)(mfcc)
+from_mfcc = torchspec.GriffinLim(1024, 32, hop_length=256, length=x.shape[-1])(
+    torchspec.InverseMelScale(513, 128, sr)(mel_back))
+print("spectral convergence, mel -> audio :", round(convergence(from_mel), 3))
+print("spectral convergence, MFCC -> audio:", round(convergence(from_mfcc), 3))
+display(Audio(x.numpy(), rate=sr), Audio(from_mel.numpy(), rate=sr), Audio(from_mfcc.numpy(), rate=sr))
+""",
+    ),
+    "04_training_input": cells(
+        "# Training input: features extracted with `torchspec extract` feeding a tiny model "
+        "through a Dataset and DataLoader; mono and stereo files handled with `--mono`.",
+        SETUP,
+        """
+import json, tempfile
+from pathlib import Path
+from torchspec.cli import main
+out = Path(tempfile.mkdtemp()) / "features"
+main(["extract", "--out", str(out), "--feature", "mel", "--n-mels", "64", "--sample-rate", "16000", "--mono", "--db"])
+records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+print([(Path(r["source"]).name, r["shape"]) for r in records])
+""",
+        """
+class Features(torch.utils.data.Dataset):
+    def __init__(self, records, frames=32):
+        self.records = [r for r in records if r["status"] == "ok"]
+        self.frames = frames
+    def __len__(self):
+        return len(self.records)
+    def __getitem__(self, i):
+        array = torch.from_numpy(np.load(self.records[i]["output"]))[0]  # (mels, frames), mono
+        start = torch.randint(0, max(1, array.shape[-1] - self.frames), ()).item()
+        crop = array[:, start : start + self.frames]
+        crop = torch.nn.functional.pad(crop, (0, self.frames - crop.shape[-1]), value=float(array.min()))
+        return crop, i
+
+loader = torch.utils.data.DataLoader(Features(records), batch_size=3, shuffle=True)
+model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64 * 32, 3))
+optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+losses = []
+for epoch in range(30):
+    for features, labels in loader:
+        loss = torch.nn.functional.cross_entropy(model(features / 80.0), labels)
+        optimiser.zero_grad(); loss.backward(); optimiser.step()
+    losses.append(loss.item())
+print("loss first / last epoch:", round(losses[0], 3), round(losses[-1], 3))
+""",
+    ),
+}
+
+
+def main() -> None:
+    for name, content in NOTEBOOKS.items():
+        notebook = nbformat.v4.new_notebook(cells=content)
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        NotebookClient(
+            notebook,
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(HERE)}},
+        ).execute()
+        nbformat.write(notebook, HERE / f"{name}.ipynb")
+        print("wrote", name)
+
+
+if __name__ == "__main__":
+    main()
