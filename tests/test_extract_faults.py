@@ -56,6 +56,26 @@ def extract(*args: str | Path, check: int | None = None) -> subprocess.Completed
     return result
 
 
+def cqt_run(tmp_path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """``torchspec extract tmp_path/in --feature cqt --batch-size 1`` started in the background."""
+    command = [
+        sys.executable,
+        "-m",
+        "torchspec",
+        "extract",
+        str(tmp_path / "in"),
+        "--out",
+        str(out),
+        *FAST,
+        "--feature",
+        "cqt",
+        "--batch-size",
+        "1",
+        *extra,
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def records(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
 
@@ -146,31 +166,13 @@ def test_two_runs_at_once(tmp_path):
         tone(tmp_path / "in" / f"c{i:02d}.wav", seconds=2.0)
     out = tmp_path / "out"
 
-    def start(*extra: str) -> subprocess.Popen:
-        command = [
-            sys.executable,
-            "-m",
-            "torchspec",
-            "extract",
-            str(tmp_path / "in"),
-            "--out",
-            str(out),
-            *FAST,
-            "--feature",
-            "cqt",
-            "--batch-size",
-            "1",
-            *extra,
-        ]
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    runs = [start(), start()]
+    runs = [cqt_run(tmp_path, out), cqt_run(tmp_path, out)]
     codes = sorted((run.wait(timeout=300), run) for run in runs)
     (ok, winner), (refused, loser) = codes[0], codes[1]
     assert (ok, refused) == (0, 2)
     message = loser.stderr.read().strip()
     assert message.count("\n") == 0 and f"another torchspec extract (pid {winner.pid})" in message
-    runs = [start("--n-bins", "60", "--wait"), start("--n-bins", "60", "--wait")]
+    runs = [cqt_run(tmp_path, out, "--n-bins", "60", "--wait") for _ in range(2)]
     assert [run.wait(timeout=300) for run in runs] == [0, 0]
     statuses = [r["status"] for r in records(out)]
     assert len(statuses) == 90  # one record per input per run: 30 ok, 30 ok, 30 skipped
@@ -183,21 +185,7 @@ def test_killed_mid_run_then_resumed(tmp_path):
     for i in range(40):
         tone(tmp_path / "in" / f"c{i:02d}.wav", seconds=1.0)
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "torchspec",
-        "extract",
-        str(tmp_path / "in"),
-        "--out",
-        str(out),
-        *FAST,
-        "--feature",
-        "cqt",
-        "--batch-size",
-        "1",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = cqt_run(tmp_path, out)
     deadline = time.time() + 60
     while time.time() < deadline and len(list(out.rglob("*.npy"))) < 5:
         time.sleep(0.02)

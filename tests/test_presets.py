@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import kaldi_native_fbank as knf
@@ -127,31 +128,8 @@ def test_kaldi_mfcc_matches_kaldi_native_fbank(rate, snip_edges, use_energy):
     assert np.abs(actual - expected).max() <= 5e-4 * max(1.0, np.abs(expected).max() / 10)
 
 
-FBANK_OPTIONS = {
-    "default": {},
-    "energy-htk": {"use_energy": True, "htk_compat": True, "energy_floor": 0.0},
-    "hamming-nosnip": {
-        "window_type": "hamming",
-        "snip_edges": False,
-        "preemphasis_coefficient": 0.0,
-        "num_mel_bins": 40,
-        "low_freq": 60.0,
-        "high_freq": -400.0,
-    },
-    "magnitude-linear": {"use_power": False, "use_log_fbank": False, "remove_dc_offset": False},
-    "rectangular-raw": {
-        "window_type": "rectangular",
-        "raw_energy": False,
-        "use_energy": True,
-        "round_to_power_of_two": False,
-        "frame_length": 20.0,
-    },
-}
-MFCC_OPTIONS = {
-    "default": {},
-    "energy-htk": {"use_energy": True, "htk_compat": True, "num_ceps": 20, "num_mel_bins": 30},
-    "nolifter-nosnip": {"cepstral_lifter": 0.0, "snip_edges": False, "window_type": "blackman"},
-}
+OPTIONS = json.loads(str(KALDI["options"]))  # the option sets the references were made with
+FBANK_OPTIONS, MFCC_OPTIONS = OPTIONS["fbank"], OPTIONS["mfcc"]
 
 
 @pytest.mark.parametrize("rate", [16000, 8000])

@@ -9,6 +9,7 @@ Run there: python tests/data/make_kaldi_reference.py
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,10 @@ def main() -> None:
         for name, options in MFCC_OPTIONS.items():
             out = kaldi.mfcc(x, sample_frequency=rate, dither=0.0, **options)
             arrays[f"mfcc-{rate}-{name}"] = out.numpy()
-    np.savez_compressed(HERE / "kaldi_reference.npz", torchaudio=torchaudio.__version__, **arrays)
+    options = json.dumps({"fbank": OPTIONS, "mfcc": MFCC_OPTIONS})
+    np.savez_compressed(
+        HERE / "kaldi_reference.npz", torchaudio=torchaudio.__version__, options=options, **arrays
+    )
     print(f"wrote {len(arrays)} arrays")
 
 
