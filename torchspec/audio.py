@@ -18,7 +18,7 @@ class AudioLoadError(OSError):
     the file and the reason. An ``OSError``, like the ``FileNotFoundError`` of a missing path."""
 
 
-def probe(path: str | Path, sample_rate: int | None = None) -> float:
+def probe(path: str | Path) -> float:
     """Duration of an audio file in seconds from its header (0.0 if it cannot be read)."""
     try:
         import soundfile

@@ -36,6 +36,7 @@ from .checks import (
 )
 from .functional.cqt import EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
+from .functional.spectral import as_input_dtype
 
 C1_HZ = 32.70319566257483
 CQT_ROUTES = ("multirate", "direct")
@@ -308,8 +309,7 @@ class VQT(ExactBuffersModule):
                 layer=name,
             )
         spec = conv.to_complex(pairs).reshape(*waveform.shape[:-1], self.n_bins, -1)
-        out = TF.magnitude_power(spec, self.power)
-        return out if out.is_complex() else out.to(waveform.dtype)
+        return as_input_dtype(TF.magnitude_power(spec, self.power), waveform.dtype)
 
     def extra_repr(self) -> str:
         return (

@@ -451,7 +451,7 @@ def _run(
             pending.append(item)
 
     pipeline.frontend.to(device=device, dtype=compute_dtype)
-    durations = [probe(item.source, spec.sample_rate) for item in pending]
+    durations = [probe(item.source) for item in pending]
     plan = plan_batches(durations, max_seconds=max_batch_seconds, batch_size=batch_size)
     loader = torch.utils.data.DataLoader(
         _Decoded(pending, spec.sample_rate, compute_dtype, mono, channels),

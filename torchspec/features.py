@@ -149,7 +149,7 @@ class FeatureSpec:
         frontend = self._frontend()
         finish: Callable[[Tensor], Tensor]
         if isinstance(frontend, WhisperLogMel):
-            return Pipeline(self, _Method(frontend.log_mel), frontend.normalise, frontend)
+            return Pipeline(self, _Method(frontend, "log_mel"), frontend.normalise, frontend)
         if isinstance(frontend, KaldiFbank):  # (..., frames, bins) -> (..., bins, frames)
             return Pipeline(self, _Method(frontend, transpose=True), _same, frontend)
         if isinstance(frontend, MFCC):
@@ -234,27 +234,21 @@ class FeatureSpec:
             return MelSpectrogram(sr, **mel)  # type: ignore[arg-type]
         return MFCC(sr, self.n_mfcc, melkwargs=mel)
 
-    def n_frames(self, samples: int) -> int:
-        """Frames of the feature for a clip of ``samples`` samples."""
-        return self.pipeline().n_frames(samples)
-
 
 def _same(x: Tensor) -> Tensor:
     return x
 
 
 class _Method(nn.Module):
-    """A callable (a layer's method, or a layer) as a module, its output optionally with the
-    last two dims swapped; ``.to()`` reaches the layer it belongs to."""
+    """A layer's method as a module (``.to()`` moves the layer), its output optionally with the
+    last two dims swapped."""
 
-    def __init__(self, function: Callable[[Tensor], Tensor], *, transpose: bool = False) -> None:
+    def __init__(self, layer: nn.Module, method: str = "forward", *, transpose: bool = False):
         super().__init__()
-        owner = getattr(function, "__self__", function)
-        self.owner = owner if isinstance(owner, nn.Module) else None
-        self.function, self.transpose = function, transpose
+        self.layer, self.method, self.transpose = layer, method, transpose
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.function(x)
+        out: Tensor = getattr(self.layer, self.method)(x)
         return out.transpose(-1, -2) if self.transpose else out
 
 

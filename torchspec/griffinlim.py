@@ -76,8 +76,9 @@ class GriffinLim(ExactBuffersModule):
         check_int("n_iter", n_iter, minimum=1)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.power = float(power)
-        check_power(power, optional=False)
+        checked = check_power(power, optional=False)
+        assert checked is not None  # optional=False: a number or an error
+        self.power = checked
         if length is not None:
             check_int("length", length, minimum=1)
         check_choice("pad_mode", pad_mode, conv.PAD_MODES)

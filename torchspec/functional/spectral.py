@@ -94,16 +94,18 @@ def spectrogram(
         )
         if normalized is not False:
             spec = spec / divisor
-        return _as_input_dtype(magnitude_power(spec, power), waveform.dtype)
+        return as_input_dtype(magnitude_power(spec, power), waveform.dtype)
     pairs = conv.analyse(x, kernels.to(dtype), framing, "Spectrogram")
     if normalized is not False:
         pairs = pairs / divisor
     if power == 2.0:
         return squared_magnitude(pairs[..., 0, :], pairs[..., 1, :]).to(waveform.dtype)
-    return _as_input_dtype(magnitude_power(conv.to_complex(pairs), power), waveform.dtype)
+    return as_input_dtype(magnitude_power(conv.to_complex(pairs), power), waveform.dtype)
 
 
-def _as_input_dtype(out: Tensor, dtype: torch.dtype) -> Tensor:
+def as_input_dtype(out: Tensor, dtype: torch.dtype) -> Tensor:
+    """A real result in the input's ``dtype``; a complex one as computed (there is no complex
+    bfloat16, and complex64 already holds half-precision results exactly)."""
     return out if out.is_complex() else out.to(dtype)
 
 
