@@ -12,7 +12,6 @@ from torchspec import InverseSpectrogram, Spectrogram
     ("kw", "names"),
     [
         ({"n_fft": 0}, "n_fft"),
-        ({"n_fft": 256.0}, "n_fft"),
         ({"win_length": 500}, "win_length"),
         ({"win_length": 0}, "win_length"),
         ({"hop_length": 0}, "hop_length"),

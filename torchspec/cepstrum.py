@@ -9,17 +9,27 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
-from .checks import check_band_limits, check_choice, check_int, check_spectrogram
+from .checks import (
+    check_band_limits,
+    check_bool,
+    check_choice,
+    check_device_arg,
+    check_dtype,
+    check_int,
+    check_number,
+    check_spectrogram,
+)
 from .mel import MelSpectrogram
 from .spectrogram import Spectrogram
 
 
-def _check_dct(dct_type: object, norm: object, lifter: object) -> float:
-    check_choice("dct_type", dct_type, (2, 3))
-    check_choice("norm", norm, (None, "ortho"))
-    if isinstance(lifter, bool) or not isinstance(lifter, (int, float)) or not lifter >= 0:
-        raise ValueError(f"lifter must be a number >= 0, got {lifter!r}")
-    return float(lifter)
+def _check_dct(dct_type: object, norm: object, lifter: object) -> tuple[int, str | None, float]:
+    """Validated ``(dct_type, norm, lifter)``."""
+    return (
+        check_choice("dct_type", dct_type, (2, 3)),
+        check_choice("norm", norm, (None, "ortho")),
+        check_number("lifter", lifter, at_least=0),
+    )
 
 
 class _Cepstrum(ExactBuffersModule):
@@ -40,13 +50,8 @@ class _Cepstrum(ExactBuffersModule):
         dtype: torch.dtype | None,
     ) -> None:
         super().__init__()
-        check_int(coefficients_name, n_coefficients, minimum=1)
-        if n_coefficients > n_bands:
-            raise ValueError(
-                f"{coefficients_name} must be <= the number of bands ({n_bands}), "
-                f"got {n_coefficients}"
-            )
-        self.lifter = _check_dct(dct_type, norm, lifter)
+        check_int(coefficients_name, n_coefficients, minimum=1, maximum=n_bands)
+        dct_type, norm, self.lifter = _check_dct(dct_type, norm, lifter)
         self.dct_type, self.norm, self.top_db = dct_type, norm, 80.0
         matrix = TF.create_dct(n_coefficients, n_bands, norm, dct_type=dct_type)
         matrix = matrix * TF.lifter_weights(n_coefficients, self.lifter)
@@ -98,6 +103,9 @@ class MFCC(_Cepstrum):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
+        if melkwargs is not None and not isinstance(melkwargs, dict):
+            raise TypeError(f"melkwargs must be a dict or None, got {melkwargs!r}")
+        log_mels = check_bool("log_mels", log_mels)
         mel = MelSpectrogram(
             sample_rate,
             **(melkwargs or {}),
@@ -117,7 +125,7 @@ class MFCC(_Cepstrum):
             dtype=dtype,
         )
         self.MelSpectrogram = mel
-        self.sample_rate, self.n_mfcc, self.log_mels = sample_rate, n_mfcc, bool(log_mels)
+        self.sample_rate, self.n_mfcc, self.log_mels = sample_rate, n_mfcc, log_mels
 
     @property
     def frequencies(self) -> Tensor:
@@ -182,6 +190,10 @@ class LFCC(_Cepstrum):
         dtype: torch.dtype | None = None,
     ) -> None:
         check_int("n_filter", n_filter, minimum=1)
+        if speckwargs is not None and not isinstance(speckwargs, dict):
+            raise TypeError(f"speckwargs must be a dict or None, got {speckwargs!r}")
+        log_lf = check_bool("log_lf", log_lf)
+        trainable_filters = check_bool("trainable_filters", trainable_filters)
         super().__init__(
             n_bands=n_filter,
             n_coefficients=n_lfcc,
@@ -196,18 +208,18 @@ class LFCC(_Cepstrum):
             **(speckwargs or {}), trainable=trainable_stft, device=device, dtype=dtype
         )
         if self.Spectrogram.power is None:
-            raise ValueError("speckwargs['power'] must be a number > 0 for LFCC, got None")
-        f_max = check_band_limits(sample_rate, f_min, f_max)
+            raise TypeError("speckwargs['power'] must be a number > 0 for LFCC, got None")
+        _, f_min, f_max = check_band_limits(sample_rate, f_min, f_max)
         n_freq = self.Spectrogram.n_fft // 2 + 1
         bank = TF.linear_fbanks(n_freq, f_min, f_max, n_filter, sample_rate)
         self._centres = TF.linear_edges(n_filter, f_min=f_min, f_max=f_max)[1:-1]
-        self.trainable_filters = bool(trainable_filters)
+        self.trainable_filters = trainable_filters
         if self.trainable_filters:  # torchaudio's buffer name, so its state dicts load
             self.filter_mat = nn.Parameter(bank.to(device=device, dtype=layer_dtype(dtype)))
         else:
             self.register_exact_buffer("filter_mat", bank, dtype=dtype, device=device)
         self.sample_rate, self.n_filter, self.n_lfcc = sample_rate, n_filter, n_lfcc
-        self.f_min, self.f_max, self.log_lf = f_min, f_max, bool(log_lf)
+        self.f_min, self.f_max, self.log_lf = f_min, f_max, log_lf
 
     @property
     def frequencies(self) -> Tensor:
@@ -264,19 +276,27 @@ class InverseMFCC(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_int("n_mels", n_mels, minimum=1)
-        check_int("n_mfcc", n_mfcc, minimum=1)
-        if n_mfcc > n_mels:
-            raise ValueError(f"n_mfcc must be <= n_mels ({n_mels}), got {n_mfcc}")
-        lifter = _check_dct(dct_type, norm, lifter)
+        n_mels = check_int("n_mels", n_mels, minimum=1)
+        n_mfcc = check_int("n_mfcc", n_mfcc, minimum=1, maximum=n_mels)
+        dct_type, norm, lifter = _check_dct(dct_type, norm, lifter)
+        log_mels = check_bool("log_mels", log_mels)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         # The inverse of DCT-II is DCT-III and vice versa; unnormalised pairs carry 1 / (2N).
         inverse = TF.create_dct(n_mels, n_mels, norm, dct_type=5 - dct_type)
         if norm is None:
             inverse = inverse / (2 * n_mels)
         matrix = inverse[:n_mfcc]  # (n_mfcc, n_mels): coefficients beyond n_mfcc are zero
-        matrix = matrix / TF.lifter_weights(n_mfcc, lifter)[:, None]
+        weights = TF.lifter_weights(n_mfcc, lifter)
+        zero = torch.nonzero(weights.abs() < 1e-6).flatten()
+        if zero.numel():
+            raise ValueError(
+                f"lifter={lifter:g} weighs coefficient {int(zero[0])} by zero "
+                "(1 + lifter/2 * sin(pi * (k + 1) / lifter)), so the lifter cannot be undone; "
+                "use the lifter the MFCCs were made with, and n_mfcc below the zero"
+            )
+        matrix = matrix / weights[:, None]
         self.register_exact_buffer("idct_mat", matrix, dtype=dtype, device=device)
-        self.n_mfcc, self.n_mels, self.log_mels = n_mfcc, n_mels, bool(log_mels)
+        self.n_mfcc, self.n_mels, self.log_mels = n_mfcc, n_mels, log_mels
 
     def forward(self, mfcc: Tensor) -> Tensor:
         """Args: mfcc ``(..., n_mfcc, time)``. Returns ``(..., n_mels, time)``."""

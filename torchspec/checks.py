@@ -2,22 +2,135 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+import numpy as np
 import torch
 from torch import Tensor
 
 
-def check_int(name: str, value: object, *, minimum: int) -> int:
-    """Return ``value`` if it is an integer ``>= minimum``, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+def _plain(value: object) -> object:
+    """numpy scalars as the Python scalars they hold (``np.int64(2)`` -> ``2``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a bool (or numpy bool), else raise ``TypeError``.
+
+    Strings, numbers and None are refused: ``center="False"`` would otherwise be truthy.
+    """
+    value = _plain(value)
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
 
 
-def check_choice(name: str, value: object, choices: tuple[object, ...]) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer in ``[minimum, maximum]``.
+
+    Raises:
+        TypeError: not an integer (bools and floats such as ``512.0`` are refused).
+        ValueError: out of range.
+    """
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {allowed}, got {value!r}")
+    return value
+
+
+def check_optional_int(
+    name: str, value: object, *, minimum: int, maximum: int | None = None
+) -> int | None:
+    """:func:`check_int`, with None passed through."""
+    return None if value is None else check_int(name, value, minimum=minimum, maximum=maximum)
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    below: float | None = None,
+    at_most: float | None = None,
+) -> float:
+    """Return ``value`` as a float if it is a finite real number in the given range.
+
+    ``above``/``below`` are open bounds, ``at_least``/``at_most`` closed ones.
+
+    Raises:
+        TypeError: not a real number (strings, None, bools and tensors are refused).
+        ValueError: NaN, infinite, or out of range; the message names the allowed range.
+    """
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    number = float(value)
+    bounds = []
+    if above is not None:
+        bounds.append((number > above, f"> {above:g}"))
+    if at_least is not None:
+        bounds.append((number >= at_least, f">= {at_least:g}"))
+    if below is not None:
+        bounds.append((number < below, f"< {below:g}"))
+    if at_most is not None:
+        bounds.append((number <= at_most, f"<= {at_most:g}"))
+    if not math.isfinite(number) or not all(ok for ok, _ in bounds):
+        allowed = " and ".join(text for _, text in bounds)
+        allowed = f"a finite number {allowed}" if allowed else "a finite number"
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return number
+
+
+def check_choice(name: str, value: object, choices: tuple[object, ...]) -> Any:
+    """Return the one of ``choices`` that ``value`` equals (``1`` is not ``True``, ``2.0`` is
+    ``2``).
+
+    Raises ``TypeError`` (a value of another type) or ``ValueError`` naming the allowed values.
+    """
+    value = _plain(value)
+    for choice in choices:
+        if _same_kind(value, choice) and value == choice:
+            return choice
+    allowed = ", ".join(repr(c) for c in choices)
+    if not any(_same_kind(value, choice) for choice in choices):
+        raise TypeError(f"{name} must be one of {allowed}; got {value!r}")
+    raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+
+
+def _same_kind(a: object, b: object) -> bool:
+    """Comparable without surprises: the same type, or two numbers that are not bools."""
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        return (not isinstance(a, bool) and not isinstance(b, bool)) or type(a) is type(b)
+    return type(a) is type(b)
+
+
+def check_dtype(dtype: object) -> torch.dtype | None:
+    """``dtype`` is None or a real floating-point ``torch.dtype`` (the dtype a layer holds)."""
+    if dtype is None:
+        return None
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype such as torch.float32, got {dtype!r}")
+    if not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a real floating-point dtype, got {dtype}")
+    return dtype
+
+
+def check_device_arg(device: object) -> torch.device | None:
+    """``device`` is None, a ``torch.device``, a device string or index."""
+    if device is None:
+        return None
+    if not isinstance(device, (torch.device, str, int)) or isinstance(device, bool):
+        raise TypeError(f"device must be a torch.device, a string or None, got {device!r}")
+    try:
+        return torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"device {device!r} is not a device torch knows: {error}") from None
 
 
 def check_waveform(x: Tensor, layer: str) -> None:
@@ -89,33 +202,36 @@ def check_complex_spectrogram(x: object, n_freq: int, layer: str, hint: str) -> 
 
 
 def check_power(power: object, *, optional: bool) -> float | None:
-    """``power`` is a number > 0 (or None where ``optional``); returned as float."""
+    """``power`` is a finite number > 0 (or None where ``optional``); returned as float."""
     if power is None and optional:
         return None
-    if isinstance(power, bool) or not (isinstance(power, (int, float)) and power > 0):
-        allowed = "a number > 0 or None" if optional else "a number > 0"
-        raise ValueError(f"power must be {allowed}, got {power!r}")
-    return float(power)
+    if power is None:
+        raise TypeError("power must be a real number > 0, got None")
+    return check_number("power", power, above=0)
 
 
-def check_route(route: str | None, routes: tuple[str, ...], default: str) -> str:
+def check_route(route: object, routes: tuple[str, ...], default: str) -> str:
     """Validate a requested compute route; None picks ``default``."""
     if route is None:
         return default
-    check_choice("route", route, routes)
-    return route
+    chosen: str = check_choice("route", route, routes)
+    return chosen
 
 
-def check_band_limits(sample_rate: float, f_min: float, f_max: float | None) -> float:
-    """Validate ``0 <= f_min < f_max <= sample_rate / 2``; return ``f_max`` (default Nyquist)."""
-    if not sample_rate > 0:
-        raise ValueError(f"sample_rate must be > 0, got {sample_rate!r}")
-    nyquist = sample_rate / 2
-    f_max = nyquist if f_max is None else f_max
-    if not 0 <= f_min < nyquist:
-        raise ValueError(f"f_min must be in [0, sample_rate/2 = {nyquist}) Hz, got {f_min}")
-    if not f_min < f_max <= nyquist:
-        raise ValueError(
-            f"f_max must be in (f_min = {f_min}, sample_rate/2 = {nyquist}] Hz, got {f_max}"
-        )
-    return float(f_max)
+def check_band_limits(
+    sample_rate: object, f_min: object, f_max: object, *, positive_f_min: bool = False
+) -> tuple[float, float, float]:
+    """Validate ``0 <= f_min < f_max <= sample_rate / 2`` (``0 < f_min`` if ``positive_f_min``).
+
+    Returns:
+        ``(sample_rate, f_min, f_max)`` as floats, ``f_max`` defaulting to Nyquist.
+    """
+    rate = check_number("sample_rate", sample_rate, above=0)
+    nyquist = rate / 2
+    low = (
+        check_number("f_min", f_min, above=0, below=nyquist)
+        if positive_f_min
+        else check_number("f_min", f_min, at_least=0, below=nyquist)
+    )
+    high = nyquist if f_max is None else check_number("f_max", f_max, above=low, at_most=nyquist)
+    return rate, low, high

@@ -17,7 +17,9 @@ One layer, two routes that compute the same function:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -25,10 +27,14 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
+    check_bool,
     check_choice,
     check_complex_spectrogram,
     check_device,
+    check_device_arg,
+    check_dtype,
     check_int,
+    check_number,
     check_power,
     check_route,
     check_waveform,
@@ -40,53 +46,77 @@ from .functional.spectral import as_input_dtype
 
 C1_HZ = 32.70319566257483
 CQT_ROUTES = ("multirate", "direct")
+NORMS = (1, 2, math.inf, None)
 
 
 def wavelet_plan(
-    sample_rate: float,
-    f_min: float,
-    n_bins: int,
-    bins_per_octave: int,
+    sample_rate: object,
+    f_min: object,
+    n_bins: object,
+    bins_per_octave: object,
     *,
-    gamma: float | None,
-    filter_scale: float,
-    window: str,
+    gamma: object,
+    filter_scale: object,
+    window: object,
+    tuning: object = 0.0,
+    intervals: object = "equal",
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Validate the bank's parameters (ValueError naming the parameter and its limit) and
-    return each bin's centre frequency (Hz), relative bandwidth ``alpha`` and fractional
+    """Validate the bank's parameters (TypeError/ValueError naming the parameter and its limit)
+    and return each bin's centre frequency (Hz), relative bandwidth ``alpha`` and fractional
     length (samples), as librosa.vqt computes them.
 
     Raises:
         ValueError: also when the top bin's band (librosa's cut-off) reaches above
             ``sample_rate / 2``.
     """
-    if not (isinstance(sample_rate, (int, float)) and sample_rate > 0):
-        raise ValueError(f"sample_rate must be > 0 Hz, got {sample_rate!r}")
-    if not (isinstance(f_min, (int, float)) and f_min > 0):
-        raise ValueError(f"f_min must be > 0 Hz, got {f_min!r}")
-    check_int("n_bins", n_bins, minimum=1)
-    check_int("bins_per_octave", bins_per_octave, minimum=1)
-    if gamma is not None and not gamma >= 0:
-        raise ValueError(f"gamma must be >= 0 Hz or None, got {gamma!r}")
-    if not filter_scale > 0:
-        raise ValueError(f"filter_scale must be > 0, got {filter_scale!r}")
-    check_choice("window", window, tuple(TF.CQT_WINDOWS))
-    freqs = TF.cqt_frequencies(n_bins, f_min=f_min, bins_per_octave=bins_per_octave)
+    rate = check_number("sample_rate", sample_rate, above=0)
+    low = check_number("f_min", f_min, above=0)
+    n_bins = check_int("n_bins", n_bins, minimum=1)
+    bins_per_octave = check_int("bins_per_octave", bins_per_octave, minimum=1)
+    tuning = check_number("tuning", tuning)
+    if gamma is not None:
+        gamma = check_number("gamma", gamma, at_least=0)
+    scale = check_number("filter_scale", filter_scale, above=0)
+    window_name: str = check_choice("window", window, tuple(TF.CQT_WINDOWS))
+    ratios = _check_intervals(intervals)
+    low = low * 2.0 ** (tuning / bins_per_octave)
+    nyquist = rate / 2
+    per_octave = bins_per_octave if ratios is None else len(ratios)
+    fraction = (n_bins - 1) % per_octave / per_octave if ratios is None else 0.0
+    top = math.log2(low) + (n_bins - 1) // per_octave + fraction  # log2 of (a bound on) f_top
+    if top >= math.log2(nyquist):  # before building anything: n_bins may be huge
+        raise ValueError(
+            f"the top bin lies at or above sample_rate/2 = {nyquist:g} Hz (n_bins={n_bins}, "
+            f"f_min={low:g} Hz): lower f_min, n_bins or bins_per_octave"
+        )
+    freqs = TF.cqt_frequencies(
+        n_bins, f_min=low, bins_per_octave=bins_per_octave, intervals=ratios or "equal"
+    )
     alpha = TF.relative_bandwidth(freqs, bins_per_octave)
     gammas = TF.erb_gamma(alpha) if gamma is None else torch.full_like(freqs, gamma)
-    lengths = TF.wavelet_lengths(
-        freqs, alpha, sample_rate=sample_rate, filter_scale=filter_scale, gamma=gammas
-    )
-    bandwidth = TF.CQT_WINDOWS[window][1]
-    cutoffs = freqs * (1 + 0.5 * bandwidth * alpha / filter_scale) + 0.5 * gammas
-    nyquist = sample_rate / 2
+    lengths = TF.wavelet_lengths(freqs, alpha, sample_rate=rate, filter_scale=scale, gamma=gammas)
+    bandwidth = TF.CQT_WINDOWS[window_name][1]
+    cutoffs = freqs * (1 + 0.5 * bandwidth * alpha / scale) + 0.5 * gammas
     if float(cutoffs.max()) > nyquist:
         raise ValueError(
             f"the top bin's band reaches {float(cutoffs.max()):.1f} Hz, above "
-            f"sample_rate/2 = {nyquist} Hz: lower f_min, n_bins or bins_per_octave "
+            f"sample_rate/2 = {nyquist:g} Hz: lower f_min, n_bins or bins_per_octave "
             f"(top bin now at {float(freqs[-1]):.1f} Hz)"
         )
     return freqs, alpha, lengths
+
+
+def _check_intervals(intervals: object) -> list[float] | None:
+    """``"equal"`` (None) or a sequence of distinct frequency ratios in ``[1, 2)``."""
+    if isinstance(intervals, str):
+        check_choice("intervals", intervals, ("equal",))
+        return None
+    if not isinstance(intervals, (list, tuple, np.ndarray, Tensor)):
+        raise TypeError(f"intervals must be 'equal' or a sequence of ratios, got {intervals!r}")
+    ratios = [check_number("intervals[i]", r, at_least=1, below=2) for r in list(intervals)]
+    if not ratios or len(set(ratios)) != len(ratios):
+        raise ValueError(f"intervals must be distinct ratios in [1, 2), got {intervals!r}")
+    return ratios
 
 
 class VQT(ExactBuffersModule):
@@ -111,10 +141,16 @@ class VQT(ExactBuffersModule):
     Keyword-only args:
         gamma: bandwidth offset in Hz, >= 0; None (default) for librosa's ERB-based
             ``24.7 * alpha / 0.108``. :class:`CQT` fixes it to 0.
+        tuning: offset of ``f_min`` in fractions of a bin (librosa's ``tuning``): the bins sit
+            at ``f_min * 2 ** ((k + tuning) / bins_per_octave)``. Default 0.
+        intervals: ``"equal"`` (default) or a sequence of distinct frequency ratios in
+            ``[1, 2)``: bin centres are ``f_min`` times those ratios, repeated an octave higher
+            each time (librosa.vqt's ``intervals``, e.g. just intonation). VQT only.
         filter_scale: > 0, scales every filter length. Default 1.
         norm: ``L_p`` norm of each wavelet: 1 (default), 2, ``math.inf`` or None.
         window: ``"hann"`` (default), ``"hamming"``, ``"blackman"`` or ``"boxcar"``.
-        scale: multiply bin ``k`` by ``sqrt(L_k)`` (librosa's ``scale=True``). Default True.
+        scale: multiply bin ``k`` by ``sqrt(L_k)`` (True, default); False multiplies by
+            ``L_k``, librosa's ``scale=False`` (its response without length normalisation).
         center: frame ``t`` centred at sample ``t * hop_length`` (padding with ``pad_mode``); if
             False, frames start at the first sample that gives every bin a full wavelet.
         pad_mode: ``"constant"`` (zeros, default, as librosa.cqt), ``"reflect"``, ...
@@ -142,6 +178,8 @@ class VQT(ExactBuffersModule):
         bins_per_octave: int = 12,
         *,
         gamma: float | None = None,
+        tuning: float = 0.0,
+        intervals: str | Sequence[float] = "equal",
         filter_scale: float = 1.0,
         norm: float | None = 1,
         window: str = "hann",
@@ -155,18 +193,15 @@ class VQT(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_int("hop_length", hop_length, minimum=1)
-        check_choice("norm", norm, (1, 2, math.inf, None))
-        check_choice("pad_mode", pad_mode, conv.PAD_MODES)
+        hop_length = check_int("hop_length", hop_length, minimum=1)
+        norm = check_choice("norm", norm, NORMS)
+        pad_mode = check_choice("pad_mode", pad_mode, conv.PAD_MODES)
         power = check_power(power, optional=True)
+        trainable = check_bool("trainable", trainable)
         self._route = check_route(route, CQT_ROUTES, "direct" if trainable else "multirate")
         if self._route == "multirate" and trainable:
             raise ValueError("route='multirate' needs fixed kernels: use trainable=False")
-
-        self.sample_rate, self.hop_length, self.f_min = float(sample_rate), hop_length, f_min
-        self.n_bins, self.bins_per_octave, self.filter_scale = n_bins, bins_per_octave, filter_scale
-        self.norm, self.window, self.scale, self.center = norm, window, bool(scale), bool(center)
-        self.pad_mode, self.power, self.trainable = pad_mode, power, bool(trainable)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
 
         freqs, _, lengths = wavelet_plan(
             sample_rate,
@@ -176,7 +211,14 @@ class VQT(ExactBuffersModule):
             gamma=gamma,
             filter_scale=filter_scale,
             window=window,
+            tuning=tuning,
+            intervals=intervals,
         )
+        self.sample_rate, self.hop_length, self.f_min = float(sample_rate), hop_length, f_min
+        self.n_bins, self.bins_per_octave, self.filter_scale = n_bins, bins_per_octave, filter_scale
+        self.norm, self.window, self.scale = norm, window, check_bool("scale", scale)
+        self.center, self.pad_mode = check_bool("center", center), pad_mode
+        self.power, self.trainable, self.tuning = power, trainable, float(tuning)
         self.gamma = gamma
         bandwidth = TF.CQT_WINDOWS[window][1]
         self._freqs, self._lengths = freqs, lengths
@@ -260,7 +302,9 @@ class VQT(ExactBuffersModule):
         ]
 
     def _direct_kernels(self) -> list[Tensor]:
-        gain = self._lengths.sqrt() if self.scale else torch.ones_like(self._lengths)
+        # librosa.vqt's output is the L_p-normalised wavelet response times L (scale=False),
+        # divided by sqrt(L) when scale=True.
+        gain = self._lengths.sqrt() if self.scale else self._lengths
         out = []
         for start, end, _ in self._groups:
             half = math.ceil(float(self._lengths[start:end].max()) / 2) + 1
@@ -323,7 +367,7 @@ class VQT(ExactBuffersModule):
 class CQT(VQT):
     """Constant-Q transform: :class:`VQT` with ``gamma=0`` (librosa.cqt's meaning and defaults).
 
-    Args and shapes as :class:`VQT`, without ``gamma``.
+    Args and shapes as :class:`VQT`, without ``gamma`` and ``intervals``.
     """
 
     def __init__(
@@ -334,6 +378,7 @@ class CQT(VQT):
         n_bins: int = 84,
         bins_per_octave: int = 12,
         *,
+        tuning: float = 0.0,
         filter_scale: float = 1.0,
         norm: float | None = 1,
         window: str = "hann",
@@ -353,6 +398,7 @@ class CQT(VQT):
             n_bins,
             bins_per_octave,
             gamma=0.0,
+            tuning=tuning,
             filter_scale=filter_scale,
             norm=norm,
             window=window,
@@ -385,7 +431,7 @@ class InverseCQT(ExactBuffersModule):
         sample_rate, hop_length, f_min, n_bins, bins_per_octave: as :class:`~torchspec.CQT`.
 
     Keyword-only args:
-        filter_scale, norm, window, scale: as :class:`~torchspec.CQT`.
+        tuning, filter_scale, norm, window, scale: as :class:`~torchspec.CQT`.
         sparsity: fraction of each basis row's L1 mass dropped, in ``[0, 1)``. Default 0.01
             (librosa's).
         device, dtype: where and in which dtype the bases are held.
@@ -401,6 +447,7 @@ class InverseCQT(ExactBuffersModule):
         n_bins: int = 84,
         bins_per_octave: int = 12,
         *,
+        tuning: float = 0.0,
         filter_scale: float = 1.0,
         norm: float | None = 1,
         window: str = "hann",
@@ -410,19 +457,23 @@ class InverseCQT(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_int("hop_length", hop_length, minimum=1)
-        check_choice("norm", norm, (1, 2, math.inf, None))
-        if not 0 <= sparsity < 1:
-            raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}")
+        hop_length = check_int("hop_length", hop_length, minimum=1)
+        norm = check_choice("norm", norm, NORMS)
+        sparsity = check_number("sparsity", sparsity, at_least=0, below=1)
+        scale = check_bool("scale", scale)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         freqs, alpha, lengths = wavelet_plan(
             sample_rate,
             f_min,
             n_bins,
             bins_per_octave,
             gamma=0.0,
+            tuning=tuning,
             filter_scale=filter_scale,
             window=window,
         )
+        n_bins, bins_per_octave = freqs.numel(), int(bins_per_octave)
+        sample_rate, filter_scale = float(sample_rate), float(filter_scale)
         n_octaves = -(-n_bins // bins_per_octave)
         rates, hops = [float(sample_rate)], [hop_length]
         for _ in range(n_octaves - 1):  # librosa: halve the rate per octave while the hop is even

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .cepstrum import MFCC
+from .checks import check_bool, check_number
 from .cqt import CQT, VQT
 from .mel import MelSpectrogram
 from .presets import KaldiFbank, KaldiMFCC, LibrosaMelSpectrogram, LibrosaMFCC, WhisperLogMel
@@ -78,8 +79,10 @@ class FeatureSpec:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}; got {self.window!r}")
         if self.feature in ("mfcc", "kaldi-mfcc", "librosa-mfcc") and self.scale != "linear":
             raise ValueError("mfcc is already a cepstrum of dB: --db / --log do not apply")
-        if not self.log_offset > 0:
-            raise ValueError(f"log_offset must be > 0, got {self.log_offset!r}")
+        check_bool("center", self.center)
+        check_number("log_offset", self.log_offset, above=0)
+        if self.top_db is not None:
+            check_number("top_db", self.top_db, at_least=0)
 
     @classmethod
     def preset(cls, name: str, *, sample_rate: int | None = None) -> FeatureSpec:

@@ -11,10 +11,14 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule
 from .checks import (
-    check_choice,
+    check_bool,
     check_device,
+    check_device_arg,
+    check_dtype,
     check_int,
     check_non_negative,
+    check_number,
+    check_optional_int,
     check_power,
     check_spectrogram,
 )
@@ -73,15 +77,14 @@ class GriffinLim(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_int("n_iter", n_iter, minimum=1)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        n_iter = check_int("n_iter", n_iter, minimum=1)
+        momentum = check_number("momentum", momentum, at_least=0, below=1)
         checked = check_power(power, optional=False)
         assert checked is not None  # optional=False: a number or an error
         self.power = checked
-        if length is not None:
-            check_int("length", length, minimum=1)
-        check_choice("pad_mode", pad_mode, conv.PAD_MODES)
+        length = check_optional_int("length", length, minimum=1)
+        rand_init = check_bool("rand_init", rand_init)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         self.framing, self.win_length = stft_framing(
             n_fft, win_length, hop_length, 0, True, pad_mode
         )
@@ -89,7 +92,7 @@ class GriffinLim(ExactBuffersModule):
         conv.check_nola(TF.pad_window(window, n_fft), self.framing)
         self.register_exact_buffer("window", window, dtype=dtype, device=device)
         self.n_fft, self.n_iter, self.hop_length = n_fft, n_iter, self.framing.hop_length
-        self.momentum, self.length, self.rand_init = float(momentum), length, bool(rand_init)
+        self.momentum, self.length, self.rand_init = momentum, length, rand_init
         self.pad_mode = pad_mode
 
     def forward(

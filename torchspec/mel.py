@@ -12,7 +12,10 @@ from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
     check_band_limits,
+    check_bool,
     check_choice,
+    check_device_arg,
+    check_dtype,
     check_int,
     check_non_negative,
     check_spectrogram,
@@ -35,11 +38,11 @@ def mel_filterbank_checked(
     Returns:
         ``(n_stft, n_mels)`` float64 filterbank, ``(n_mels + 2,)`` edges in Hz, and ``f_max``.
     """
-    check_int("n_mels", n_mels, minimum=1)
-    check_int("n_stft", n_stft, minimum=2)
-    check_choice("norm", norm, (None, "slaney"))
-    check_choice("mel_scale", mel_scale, TF.MEL_SCALES)
-    f_max = check_band_limits(sample_rate, f_min, f_max)
+    n_mels = check_int("n_mels", n_mels, minimum=1)
+    n_stft = check_int("n_stft", n_stft, minimum=2)
+    norm = check_choice("norm", norm, (None, "slaney"))
+    mel_scale = check_choice("mel_scale", mel_scale, TF.MEL_SCALES)
+    sample_rate, f_min, f_max = check_band_limits(sample_rate, f_min, f_max)
     bank = TF.melscale_fbanks(n_stft, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
     edges = TF.mel_frequencies(n_mels + 2, f_min=f_min, f_max=f_max, mel_scale=mel_scale)
     empty = int((bank.amax(dim=0) == 0).sum())
@@ -87,7 +90,12 @@ class FilterbankScale(ExactBuffersModule):
         dtype: torch.dtype | None,
     ) -> None:
         super().__init__()
-        self.trainable, self._layer, self._centres = bool(trainable), layer, centres
+        self.trainable, self._layer, self._centres = (
+            check_bool("trainable", trainable),
+            layer,
+            centres,
+        )
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         self.n_freq, self.n_filters = bank.shape
         if self.trainable:
             self.fb = nn.Parameter(bank.to(device=device, dtype=layer_dtype(dtype)))
@@ -153,7 +161,12 @@ class MelScale(FilterbankScale):
         super().__init__(
             bank, edges[1:-1], trainable=trainable, layer="MelScale", device=device, dtype=dtype
         )
-        self.n_mels, self.sample_rate, self.f_min, self.f_max = n_mels, sample_rate, f_min, f_max
+        self.n_mels, self.sample_rate, self.f_min, self.f_max = (
+            self.n_filters,
+            sample_rate,
+            f_min,
+            f_max,
+        )
         self.n_stft, self.norm, self.mel_scale = n_stft, norm, mel_scale
 
 
@@ -204,7 +217,7 @@ class MelSpectrogram(nn.Module):
     ) -> None:
         super().__init__()
         if power is None:
-            raise ValueError("power must be a number > 0 for a mel spectrogram, got None")
+            raise TypeError("power must be a number > 0 for a mel spectrogram, got None")
         _deprecated_onesided(onesided)
         self.sample_rate, self.n_fft, self.n_mels = sample_rate, n_fft, n_mels
         self.spectrogram = Spectrogram(
@@ -235,7 +248,8 @@ class MelSpectrogram(nn.Module):
             dtype=dtype,
         )
         self.win_length, self.hop_length = self.spectrogram.win_length, self.spectrogram.hop_length
-        self.f_min, self.f_max, self.power = f_min, self.mel_scale.f_max, float(power)
+        self.f_min, self.f_max = self.mel_scale.f_min, self.mel_scale.f_max
+        self.power = self.spectrogram.power
 
     @property
     def frequencies(self) -> Tensor:
@@ -293,7 +307,8 @@ class InverseMelScale(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_int("n_iter", n_iter, minimum=0)
+        n_iter = check_int("n_iter", n_iter, minimum=0)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         bank, _, f_max = mel_filterbank_checked(
             n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_scale
         )

@@ -22,7 +22,17 @@ from torch import Tensor, nn
 from . import functional as TF
 from .base import ExactBuffersModule
 from .cepstrum import MFCC
-from .checks import check_choice, check_device, check_int, check_waveform, compute_dtype
+from .checks import (
+    check_bool,
+    check_choice,
+    check_device,
+    check_device_arg,
+    check_dtype,
+    check_int,
+    check_number,
+    check_waveform,
+    compute_dtype,
+)
 from .mel import MelScale, MelSpectrogram
 from .spectrogram import Spectrogram
 
@@ -68,8 +78,8 @@ class WhisperLogMel(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_choice("n_mels", n_mels, (80, 128))
-        self.n_mels, self.pad_or_trim = n_mels, bool(pad_or_trim)
+        self.n_mels = check_choice("n_mels", n_mels, (80, 128))
+        self.pad_or_trim = check_bool("pad_or_trim", pad_or_trim)
         self.spectrogram = Spectrogram(
             WHISPER_N_FFT, hop_length=WHISPER_HOP, device=device, dtype=dtype
         )
@@ -259,8 +269,27 @@ class KaldiFbank(ExactBuffersModule):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        if not (isinstance(sample_frequency, (int, float)) and sample_frequency > 0):
-            raise ValueError(f"sample_frequency must be > 0 Hz, got {sample_frequency!r}")
+        sample_frequency = check_number("sample_frequency", sample_frequency, above=0)
+        frame_length = check_number("frame_length", frame_length, above=0)
+        frame_shift = check_number("frame_shift", frame_shift, above=0)
+        round_to_power_of_two = check_bool("round_to_power_of_two", round_to_power_of_two)
+        low_freq = check_number("low_freq", low_freq, at_least=0)
+        high_freq = check_number("high_freq", high_freq)
+        blackman_coeff = check_number("blackman_coeff", blackman_coeff)
+        flags = {
+            name: check_bool(name, value)
+            for name, value in (
+                ("remove_dc_offset", remove_dc_offset),
+                ("raw_energy", raw_energy),
+                ("snip_edges", snip_edges),
+                ("use_energy", use_energy),
+                ("use_log_fbank", use_log_fbank),
+                ("use_power", use_power),
+                ("htk_compat", htk_compat),
+                ("subtract_mean", subtract_mean),
+            )
+        }
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         self.size = int(sample_frequency * frame_length * 0.001)
         self.shift = int(sample_frequency * frame_shift * 0.001)
         if self.size < 2:
@@ -273,12 +302,11 @@ class KaldiFbank(ExactBuffersModule):
                 f"the frame of {self.padded} samples must be even: use round_to_power_of_two "
                 "or another frame_length"
             )
-        if not 0.0 <= preemphasis_coefficient <= 1.0:
-            raise ValueError(
-                f"preemphasis_coefficient must be in [0, 1], got {preemphasis_coefficient!r}"
-            )
-        check_int("num_mel_bins", num_mel_bins, minimum=4)
-        check_choice("window_type", window_type, KALDI_WINDOWS)
+        preemphasis_coefficient = check_number(
+            "preemphasis_coefficient", preemphasis_coefficient, at_least=0, at_most=1
+        )
+        num_mel_bins = check_int("num_mel_bins", num_mel_bins, minimum=4)
+        window_type = check_choice("window_type", window_type, KALDI_WINDOWS)
         nyquist = 0.5 * sample_frequency
         high = high_freq + nyquist if high_freq <= 0.0 else high_freq
         if not (0.0 <= low_freq < nyquist and 0.0 < high <= nyquist and low_freq < high):
@@ -286,15 +314,15 @@ class KaldiFbank(ExactBuffersModule):
                 f"need 0 <= low_freq < high_freq <= Nyquist ({nyquist} Hz); got low_freq "
                 f"{low_freq}, high_freq {high_freq} (= {high} Hz)"
             )
-        if dither < 0 or energy_floor < 0:
-            raise ValueError("dither and energy_floor must be >= 0")
-        self.sample_frequency, self.num_mel_bins = float(sample_frequency), num_mel_bins
-        self.low_freq, self.high_freq = float(low_freq), float(high)
-        self.preemphasis_coefficient = float(preemphasis_coefficient)
-        self.remove_dc_offset, self.raw_energy = bool(remove_dc_offset), bool(raw_energy)
-        self.snip_edges, self.use_energy = bool(snip_edges), bool(use_energy)
-        self.use_log_fbank, self.use_power = bool(use_log_fbank), bool(use_power)
-        self.htk_compat, self.subtract_mean = bool(htk_compat), bool(subtract_mean)
+        dither = check_number("dither", dither, at_least=0)
+        energy_floor = check_number("energy_floor", energy_floor, at_least=0)
+        self.sample_frequency, self.num_mel_bins = sample_frequency, num_mel_bins
+        self.low_freq, self.high_freq = low_freq, high
+        self.preemphasis_coefficient = preemphasis_coefficient
+        self.remove_dc_offset, self.raw_energy = flags["remove_dc_offset"], flags["raw_energy"]
+        self.snip_edges, self.use_energy = flags["snip_edges"], flags["use_energy"]
+        self.use_log_fbank, self.use_power = flags["use_log_fbank"], flags["use_power"]
+        self.htk_compat, self.subtract_mean = flags["htk_compat"], flags["subtract_mean"]
         self.window_type, self.energy_floor, self.dither = window_type, energy_floor, dither
         self.register_exact_buffer(
             "window",
@@ -431,13 +459,11 @@ class KaldiMFCC(KaldiFbank):
             dtype=dtype,
             **fbank,  # type: ignore[arg-type]
         )
-        check_int("num_ceps", num_ceps, minimum=1)
-        if num_ceps > num_mel_bins:
-            raise ValueError(f"num_ceps must be <= num_mel_bins ({num_mel_bins}), got {num_ceps}")
-        if not cepstral_lifter >= 0:
-            raise ValueError(f"cepstral_lifter must be >= 0, got {cepstral_lifter!r}")
-        self.num_ceps, self.cepstral_lifter = num_ceps, float(cepstral_lifter)
-        self.mfcc_subtract_mean, self.mfcc_htk_compat = bool(subtract_mean), bool(htk_compat)
+        num_ceps = check_int("num_ceps", num_ceps, minimum=1, maximum=self.num_mel_bins)
+        cepstral_lifter = check_number("cepstral_lifter", cepstral_lifter, at_least=0)
+        self.num_ceps, self.cepstral_lifter = num_ceps, cepstral_lifter
+        self.mfcc_subtract_mean = check_bool("subtract_mean", subtract_mean)
+        self.mfcc_htk_compat = check_bool("htk_compat", htk_compat)
         matrix = kaldi_dct(num_ceps, num_mel_bins, cepstral_lifter)
         self.register_exact_buffer("dct_mat", matrix, dtype=dtype, device=device)
 
@@ -478,7 +504,8 @@ def librosa_mel_kwargs(
     norm: str | None = "slaney",
 ) -> dict[str, object]:
     """librosa.feature.melspectrogram's arguments (and defaults) as :class:`MelSpectrogram`'s."""
-    check_choice("window", window, tuple(LIBROSA_WINDOWS))
+    window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
+    htk = check_bool("htk", htk)
     return {
         "n_fft": n_fft,
         "hop_length": hop_length,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from .checks import check_choice
+from .checks import check_choice, check_number
 from .functional.scaling import amplitude_to_db
 
 
@@ -46,14 +46,15 @@ class AmplitudeToDB(nn.Module):
         amin: float = 1e-10,
     ) -> None:
         super().__init__()
-        check_choice("stype", stype, ("power", "magnitude"))
-        if top_db is not None and not top_db >= 0:
-            raise ValueError(f"top_db must be >= 0 dB or None, got {top_db!r}")
-        if not (ref == "max" or (isinstance(ref, (int, float)) and ref > 0)):
-            raise ValueError(f"ref must be a number > 0 or 'max', got {ref!r}")
-        if not amin > 0:
-            raise ValueError(f"amin must be > 0, got {amin!r}")
-        self.stype, self.top_db, self.ref, self.amin = stype, top_db, ref, float(amin)
+        stype = check_choice("stype", stype, ("power", "magnitude"))
+        if top_db is not None:
+            top_db = check_number("top_db", top_db, at_least=0)
+        if not (isinstance(ref, str) and ref == "max"):
+            if isinstance(ref, str):
+                raise ValueError(f"ref must be a number > 0 or 'max', got {ref!r}")
+            ref = check_number("ref", ref, above=0)
+        self.stype, self.top_db, self.ref = stype, top_db, ref
+        self.amin = check_number("amin", amin, above=0)
         self.multiplier = 10.0 if stype == "power" else 20.0
 
     def forward(self, x: Tensor) -> Tensor:

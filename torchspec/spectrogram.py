@@ -12,10 +12,15 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
+    check_band_limits,
+    check_bool,
     check_choice,
     check_complex_spectrogram,
     check_device,
+    check_device_arg,
+    check_dtype,
     check_int,
+    check_number,
     check_power,
     check_route,
     check_waveform,
@@ -24,6 +29,7 @@ from .functional.filterbanks import WindowFn
 
 C1_HZ = 32.703195662574764  # lowest bin of the log-frequency STFT by default (as librosa's CQT)
 STFT_ROUTES = ("fft", "conv")
+NORMALIZED = (False, True, "window", "frame_length")
 
 
 def stft_framing(
@@ -35,16 +41,15 @@ def stft_framing(
     pad_mode: str,
 ) -> tuple[conv.Framing, int]:
     """Validate the torchaudio-style framing arguments; return the framing and win_length."""
-    check_int("n_fft", n_fft, minimum=1)
+    n_fft = check_int("n_fft", n_fft, minimum=1)
     win_length = n_fft if win_length is None else win_length
-    check_int("win_length", win_length, minimum=1)
-    if win_length > n_fft:
-        raise ValueError(f"win_length must be in [1, n_fft={n_fft}], got {win_length}")
+    win_length = check_int("win_length", win_length, minimum=1, maximum=n_fft)
     hop_length = max(win_length // 2, 1) if hop_length is None else hop_length
-    check_int("hop_length", hop_length, minimum=1)
-    check_int("pad", pad, minimum=0)
-    check_choice("pad_mode", pad_mode, conv.PAD_MODES)
-    return conv.Framing(n_fft, hop_length, pad, bool(center), pad_mode), win_length
+    hop_length = check_int("hop_length", hop_length, minimum=1)
+    pad = check_int("pad", pad, minimum=0)
+    pad_mode = check_choice("pad_mode", pad_mode, conv.PAD_MODES)
+    center = check_bool("center", center)
+    return conv.Framing(n_fft, hop_length, pad, center, pad_mode), win_length
 
 
 class Spectrogram(ExactBuffersModule):
@@ -148,21 +153,29 @@ class Spectrogram(ExactBuffersModule):
             n_fft, win_length, hop_length, pad, center, pad_mode
         )
         power = check_power(power, optional=True)
-        check_choice("normalized", normalized, (False, True, "window", "frame_length"))
+        normalized = check_choice("normalized", normalized, NORMALIZED)
         if return_complex is not None:
+            check_bool("return_complex", return_complex)
             warnings.warn(
                 "return_complex is ignored (as in torchaudio, where it is deprecated); "
                 "use power=None for a complex spectrogram",
                 DeprecationWarning,
                 stacklevel=2,
             )
-        check_choice("freq_scale", freq_scale, ("linear", "log"))
-        if sample_rate is not None and not sample_rate > 0:
-            raise ValueError(f"sample_rate must be > 0, got {sample_rate!r}")
-        self.n_fft, self.hop_length, self.pad = n_fft, self.framing.hop_length, pad
-        self.center, self.pad_mode = self.framing.center, pad_mode
-        self.power, self.normalized, self.onesided = power, normalized, bool(onesided)
-        self.trainable, self.freq_scale, self.sample_rate = bool(trainable), freq_scale, sample_rate
+        freq_scale = check_choice("freq_scale", freq_scale, ("linear", "log"))
+        if sample_rate is not None:
+            sample_rate = check_number("sample_rate", sample_rate, above=0)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
+        self.n_fft, self.hop_length, self.pad = (
+            self.framing.n_fft,
+            self.framing.hop_length,
+            self.framing.pad,
+        )
+        self.center, self.pad_mode = self.framing.center, self.framing.pad_mode
+        self.power, self.normalized = power, normalized
+        self.onesided = check_bool("onesided", onesided)
+        self.trainable, self.freq_scale = check_bool("trainable", trainable), freq_scale
+        self.sample_rate = sample_rate
         fourier = not self.trainable and freq_scale == "linear"
         self._route = check_route(route, STFT_ROUTES, "fft" if fourier else "conv")
         if self._route == "fft" and not fourier:
@@ -217,17 +230,10 @@ class Spectrogram(ExactBuffersModule):
             raise ValueError("freq_scale='log' needs sample_rate (Hz) to place its bins")
         if not self.onesided:
             raise ValueError("onesided=False applies only to freq_scale='linear'")
-        nyquist = self.sample_rate / 2
         f_min = C1_HZ if f_min is None else f_min
-        f_max = nyquist if f_max is None else f_max
         n_bins = self.n_fft // 2 + 1 if n_bins is None else n_bins
-        if not 0 < f_min < nyquist:
-            raise ValueError(f"f_min must be in (0, sample_rate/2 = {nyquist}) Hz, got {f_min}")
-        if not f_min < f_max <= nyquist:
-            raise ValueError(
-                f"f_max must be in (f_min = {f_min}, sample_rate/2 = {nyquist}] Hz, got {f_max}"
-            )
-        check_int("n_bins", n_bins, minimum=2)
+        _, f_min, f_max = check_band_limits(self.sample_rate, f_min, f_max, positive_f_min=True)
+        n_bins = check_int("n_bins", n_bins, minimum=2)
         self._log_hz = TF.log_frequencies(f_min, f_max, n_bins)
         return self._log_hz * (self.n_fft / self.sample_rate)
 
@@ -346,10 +352,16 @@ class InverseSpectrogram(ExactBuffersModule):
         self.framing, self.win_length = stft_framing(
             n_fft, win_length, hop_length, pad, center, pad_mode
         )
-        self.n_fft, self.hop_length, self.pad = n_fft, self.framing.hop_length, pad
-        self.center, self.pad_mode, self.onesided = self.framing.center, pad_mode, bool(onesided)
-        check_choice("normalized", normalized, (False, True, "window", "frame_length"))
-        self.normalized, self.trainable = normalized, bool(trainable)
+        self.n_fft, self.hop_length, self.pad = (
+            self.framing.n_fft,
+            self.framing.hop_length,
+            self.framing.pad,
+        )
+        self.center, self.pad_mode = self.framing.center, self.framing.pad_mode
+        self.onesided = check_bool("onesided", onesided)
+        self.normalized = check_choice("normalized", normalized, NORMALIZED)
+        self.trainable = check_bool("trainable", trainable)
+        dtype, device = check_dtype(dtype), check_device_arg(device)
         self.n_freq = n_fft // 2 + 1 if self.onesided else n_fft
         self._route = check_route(route, STFT_ROUTES, "conv" if self.trainable else "fft")
         if self._route == "fft" and self.trainable:

@@ -11,7 +11,7 @@ with such a bank computes ``X[f, t] = sum_n kernel[f, n] * frame_t[n]``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -28,20 +28,44 @@ def make_window(
     torch's window functions take a ``dtype`` argument and are then exact in float64. A custom
     ``window_fn`` without one is called as is and its result cast to float64.
 
+    Raises:
+        TypeError: ``window_fn`` is not callable, ``wkwargs`` is not a dict, or the call
+            rejects the arguments.
+        ValueError: the window is not a finite real 1-D tensor of ``win_length`` samples, or
+            it is zero everywhere.
+
     Returns:
         Tensor of shape ``(win_length,)``, float64, CPU.
     """
+    if not callable(window_fn):
+        raise TypeError(
+            f"window_fn must be a function (win_length, **wkwargs) -> window, got {window_fn!r}"
+        )
+    if wkwargs is not None and not isinstance(wkwargs, dict):
+        raise TypeError(f"wkwargs must be a dict of keyword arguments or None, got {wkwargs!r}")
     kwargs = dict(wkwargs or {})
     try:
-        window = window_fn(win_length, dtype=torch.float64, **kwargs)
-    except TypeError:
-        window = window_fn(win_length, **kwargs)
-    window = torch.as_tensor(window).detach().to(device="cpu", dtype=torch.float64)
+        try:
+            window = window_fn(win_length, dtype=torch.float64, **kwargs)
+        except TypeError:
+            window = window_fn(win_length, **kwargs)
+        window = torch.as_tensor(window).detach()
+    except (TypeError, RuntimeError, ValueError) as error:
+        raise TypeError(
+            f"window_fn({win_length}, **wkwargs) failed with wkwargs={kwargs!r}: {error}"
+        ) from error
+    if window.is_complex() or not (window.dtype.is_floating_point or window.dtype == torch.int64):
+        raise ValueError(f"window_fn must return a real window, got dtype {window.dtype}")
+    window = window.to(device="cpu", dtype=torch.float64)
     if window.shape != (win_length,):
         raise ValueError(
             f"window_fn must return a 1-D window of win_length={win_length} samples, "
             f"got shape {tuple(window.shape)}"
         )
+    if not bool(torch.isfinite(window).all()):
+        raise ValueError("window_fn returned a window with NaN or infinite values")
+    if not bool(window.abs().sum() > 0):
+        raise ValueError("window_fn returned a window that is zero everywhere")
     return window
 
 
@@ -294,14 +318,28 @@ CQT_WINDOWS: dict[str, tuple[WindowFn, float]] = {
 }
 
 
-def cqt_frequencies(n_bins: int, *, f_min: float, bins_per_octave: int = 12) -> Tensor:
-    """``f_min * 2 ** (k / bins_per_octave)`` for ``k < n_bins`` (librosa.cqt_frequencies).
+def cqt_frequencies(
+    n_bins: int,
+    *,
+    f_min: float,
+    bins_per_octave: int = 12,
+    intervals: str | Sequence[float] = "equal",
+) -> Tensor:
+    """Bin centres: ``f_min * 2 ** (k / bins_per_octave)`` for ``k < n_bins`` (``"equal"``,
+    librosa.cqt_frequencies), or ``f_min`` times the given ``intervals`` (ratios in ``[1, 2)``)
+    repeated an octave higher each time, first ``n_bins`` of them, sorted
+    (librosa.interval_frequencies).
 
     Returns:
         ``(n_bins,)`` float64, Hz.
     """
-    k = torch.arange(n_bins, dtype=torch.float64)
-    return f_min * 2.0 ** (k / bins_per_octave)
+    if isinstance(intervals, str):
+        k = torch.arange(n_bins, dtype=torch.float64)
+        return f_min * 2.0 ** (k / bins_per_octave)
+    ratios = torch.as_tensor(list(intervals), dtype=torch.float64)
+    octaves = -(-n_bins // ratios.numel())
+    tiled = torch.outer(2.0 ** torch.arange(octaves, dtype=torch.float64), ratios).flatten()
+    return f_min * torch.sort(tiled[:n_bins]).values
 
 
 def relative_bandwidth(freqs: Tensor, bins_per_octave: int) -> Tensor:
