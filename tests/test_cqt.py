@@ -285,7 +285,7 @@ def test_bad_input():
     layer = CQT()
     with pytest.raises(TypeError, match="floating-point"):
         layer(torch.zeros(1000, dtype=torch.int16))
-    with pytest.raises(ValueError, match="too short for reflect"):
+    with pytest.raises(ValueError, match=r"too short.*at least"):
         CQT(pad_mode="reflect")(torch.randn(1000))
     with pytest.raises(ValueError, match="center=True"):
         CQT(center=False)(torch.randn(1000))

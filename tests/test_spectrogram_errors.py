@@ -60,7 +60,7 @@ def test_bad_inverse_parameters(kw, names):
         (torch.zeros(1000, dtype=torch.int16), TypeError, "floating-point"),
         (torch.zeros(1000, dtype=torch.complex64), TypeError, "real waveform"),
         (torch.tensor(1.0), ValueError, "0-d"),
-        (torch.zeros(2, 100), ValueError, "too short for reflect padding"),
+        (torch.zeros(2, 100), ValueError, "too short.*at least"),
         ([0.0] * 1000, TypeError, "torch.Tensor"),
     ],
     ids=["int16", "complex", "0-d", "short", "list"],
@@ -71,7 +71,7 @@ def test_bad_spectrogram_input(trainable, x, error, match):
 
 
 def test_short_input_without_centring():
-    with pytest.raises(ValueError, match="fewer than n_fft"):
+    with pytest.raises(ValueError, match=r"too short.*at least"):
         Spectrogram(400, center=False)(torch.zeros(300))
     # constant padding has no minimum length: one frame of a 10-sample input
     assert Spectrogram(400, pad_mode="constant")(torch.ones(10)).shape == (201, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -148,6 +149,23 @@ def check_waveform(x: Tensor, layer: str) -> None:
         )
     if x.dim() == 0:
         raise ValueError(f"{layer} expects a waveform of shape (..., time), got a 0-d tensor")
+    if x.shape[-1] == 0:
+        raise ValueError(f"{layer} got a waveform with 0 samples (shape {tuple(x.shape)})")
+
+
+def empty_batch(x: Tensor, core: int, compute: Callable[[Tensor], Tensor]) -> Tensor | None:
+    """The output for an input whose leading dims hold no items, or None if it has items.
+
+    ``x`` is ``(..., *core_shape)`` with ``core`` trailing dims (1 for a waveform, 2 for a
+    spectrogram). An empty batch such as ``(0, time)`` gets an empty output of the right
+    shape: ``compute`` runs on one zero item to learn the per-item shape (FFT libraries refuse
+    empty batches). Returns None when there is at least one item.
+    """
+    lead = x.shape[: x.dim() - core]
+    if len(lead) == 0 or lead.numel() != 0:
+        return None
+    item = compute(x.new_zeros(x.shape[x.dim() - core :]))
+    return item.new_empty((*lead, *item.shape))
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:

@@ -51,6 +51,15 @@ class Framing:
         padded = length + 2 * self.pad + (2 * (self.n_fft // 2) if self.center else 0)
         return 1 + (padded - self.n_fft) // self.hop_length
 
+    def min_length(self) -> int:
+        """The fewest input samples that give one frame (reflect and circular padding also
+        need more samples than they mirror)."""
+        half = self.n_fft // 2 if self.center else 0
+        need = self.n_fft - 2 * self.pad - 2 * half
+        if self.center and self.pad_mode in ("reflect", "circular"):
+            need = max(need, half - 2 * self.pad + 1)
+        return max(1, need)
+
     def frame(self, x: Tensor, layer: str) -> tuple[Tensor, torch.Size]:
         """Flatten leading dims and pad.
 
@@ -60,32 +69,30 @@ class Framing:
 
         Returns:
             ``(batch, padded_time)`` signal ready for framing, and the leading shape ``...``.
+
+        Raises:
+            ValueError: for fewer than :meth:`min_length` samples, naming the minimum.
         """
         lead = x.shape[:-1]
         length = x.shape[-1]
-        x = x.reshape(-1, 1, length)
+        if length < self.min_length():
+            how = f"center={self.center}" + (f", pad_mode={self.pad_mode!r}" if self.center else "")
+            raise ValueError(
+                f"{layer}: input of {length} samples is too short; n_fft={self.n_fft}, "
+                f"pad={self.pad}, {how} need at least {self.min_length()} samples. Use a longer "
+                "input, a smaller n_fft, or center=True with pad_mode='constant'."
+            )
+        x = x.reshape(lead.numel(), 1, length)
         if self.pad > 0:
             x = F.pad(x, (self.pad, self.pad))
         if self.center:
             half = self.n_fft // 2
-            if self.pad_mode in ("reflect", "circular") and x.shape[-1] <= half:
-                need = half - 2 * self.pad
-                raise ValueError(
-                    f"{layer}: input of {length} samples is too short for {self.pad_mode} "
-                    f"padding of n_fft // 2 = {half} samples; it needs more than {need} samples."
-                    " Use a longer input, a smaller n_fft, or pad_mode='constant'."
-                )
             if half > 0:
                 if self.pad_mode == "constant":
                     x = F.pad(x, (half, half))
                 else:
                     x = F.pad(x, (half, half), mode=self.pad_mode)
-        if x.shape[-1] < self.n_fft:
-            raise ValueError(
-                f"{layer}: input of {length} samples gives {x.shape[-1]} samples after padding, "
-                f"fewer than n_fft = {self.n_fft}; use a longer input or center=True"
-            )
-        return x.reshape(-1, x.shape[-1]), lead
+        return x.reshape(lead.numel(), x.shape[-1]), lead
 
 
 _TF32 = {"allowed": False}

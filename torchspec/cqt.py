@@ -39,6 +39,7 @@ from .checks import (
     check_route,
     check_waveform,
     compute_dtype,
+    empty_batch,
 )
 from .functional.cqt import EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
@@ -329,9 +330,11 @@ class VQT(ExactBuffersModule):
         """Args: waveform ``(..., time)``. Returns ``(..., n_bins, frames)``."""
         name = type(self).__name__
         check_waveform(waveform, name)
+        if (empty := empty_batch(waveform, 1, self.forward)) is not None:
+            return empty
         length = waveform.shape[-1]
         dtype = compute_dtype(waveform.dtype)
-        x = waveform.to(dtype).reshape(-1, length)
+        x = waveform.to(dtype).reshape(waveform.shape[:-1].numel(), length)
         hop, center, pad_mode = self.hop_length, self.center, self.pad_mode
         if self._route == "direct":
             kernels = [getattr(self, f"kernels_{g}") for g in range(len(self._groups))]
@@ -519,6 +522,8 @@ class InverseCQT(ExactBuffersModule):
         check_complex_spectrogram(cqt, self.n_bins, "InverseCQT", "CQT(power=None)")
         if length is not None:
             check_int("length", length, minimum=1)
+        if (empty := empty_batch(cqt, 2, lambda c: self.forward(c, length))) is not None:
+            return empty
             cqt = cqt[..., : math.ceil((length + self._longest) / self.hop_length)]
         if cqt.dtype == torch.complex128:
             dtype = torch.float64

@@ -21,6 +21,7 @@ from .checks import (
     check_optional_int,
     check_power,
     check_spectrogram,
+    empty_batch,
 )
 from .functional.filterbanks import WindowFn
 from .spectrogram import stft_framing
@@ -116,6 +117,8 @@ class GriffinLim(ExactBuffersModule):
         check_spectrogram(specgram, self.n_fft // 2 + 1, "GriffinLim")
         check_device(specgram, self.window, "GriffinLim")
         check_non_negative(specgram, "GriffinLim", "magnitude (or power) spectrogram")
+        if (empty := empty_batch(specgram, 2, self.forward)) is not None:
+            return empty
         return TF.griffinlim(
             specgram,
             self.window,

@@ -203,6 +203,15 @@ def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
         return x.unfold(-1, size, shift)
     count = (length + shift // 2) // shift
     pad = size // 2 - shift // 2
+    if count == 0:
+        return x.new_zeros((*x.shape[:-1], 0, size))
+    if pad > length or (count - 1) * shift + size - pad > 2 * length:
+        # Shorter than the mirror: reflect the index again and again, as Kaldi's
+        # ExtractWindow does (index i -> -i - 1 below 0, 2 * length - 1 - i above).
+        index = torch.arange(count)[:, None] * shift - pad + torch.arange(size)
+        index = index.remainder(2 * length)
+        index = torch.where(index < length, index, 2 * length - 1 - index).to(x.device)
+        return x[..., index]
     x = torch.cat([x[..., :pad].flip(-1), x], dim=-1) if pad > 0 else x[..., -pad:]
     need = (count - 1) * shift + size - x.shape[-1]
     if need > 0:
@@ -361,6 +370,12 @@ class KaldiFbank(ExactBuffersModule):
         name = type(self).__name__
         check_waveform(waveform, name)
         check_device(waveform, self.window, name)
+        lead = waveform.shape[:-1]
+        if len(lead) and lead.numel() == 0:  # empty batch: shapes from one zero item
+            one = self.analyse(waveform.new_zeros(waveform.shape[-1:]))
+            return one[0].new_empty((*lead, *one[0].shape)), one[1].new_empty(
+                (*lead, *one[1].shape)
+            )
         need = self.size if self.snip_edges else 1
         if waveform.shape[-1] < need:
             raise ValueError(
@@ -368,10 +383,13 @@ class KaldiFbank(ExactBuffersModule):
                 f"({self.size} samples); use snip_edges=False or a longer input"
             )
         dtype = compute_dtype(waveform.dtype)
-        lead, length = waveform.shape[:-1], waveform.shape[-1]
+        length = waveform.shape[-1]
         frames = kaldi_frames(
-            waveform.to(dtype).reshape(-1, length), self.size, self.shift, self.snip_edges
+            waveform.to(dtype).reshape(lead.numel(), length), self.size, self.shift, self.snip_edges
         )
+        if frames.shape[-2] == 0:  # fewer than shift / 2 samples: no frame, as Kaldi
+            bins = self.mel_banks.shape[-1]
+            return frames.new_zeros((*lead, 0, bins)), frames.new_zeros((*lead, 0))
         if self.dither != 0.0:
             noise = torch.randn(
                 frames.shape, generator=generator, dtype=dtype, device=frames.device

@@ -24,6 +24,7 @@ from .checks import (
     check_power,
     check_route,
     check_waveform,
+    empty_batch,
 )
 from .functional.filterbanks import WindowFn
 
@@ -271,6 +272,8 @@ class Spectrogram(ExactBuffersModule):
         """Args: waveform ``(..., time)``. Returns ``(..., n_freq, n_frames)``."""
         check_waveform(waveform, "Spectrogram")
         check_device(waveform, self.window, "Spectrogram")
+        if (empty := empty_batch(waveform, 1, self.forward)) is not None:
+            return empty
         return TF.spectrogram(
             waveform,
             self.pad,
@@ -448,6 +451,8 @@ class InverseSpectrogram(ExactBuffersModule):
         if length is not None:
             check_int("length", length, minimum=0)
         check_device(spectrogram, self.window, "InverseSpectrogram")
+        if (empty := empty_batch(spectrogram, 2, lambda s: self.forward(s, length))) is not None:
+            return empty
         return TF.inverse_spectrogram(
             spectrogram,
             length,

@@ -87,8 +87,8 @@ def _check_length(length: int, reach_: int, center: bool, pad_mode: str, layer: 
     if center and pad_mode in ("reflect", "circular") and length <= reach_:
         raise ValueError(
             f"{layer}: input of {length} samples is too short for {pad_mode} padding of "
-            f"{reach_} samples (half the longest wavelet); it needs more than {reach_} samples."
-            " Use a longer input, fewer low bins, or pad_mode='constant'."
+            f"{reach_} samples (half the longest wavelet); it needs at least {reach_ + 1} "
+            "samples. Use a longer input, fewer low bins, or pad_mode='constant'."
         )
 
 
