@@ -9,6 +9,7 @@ twins and every filterbank builder.
 from . import functional, presets
 from .audio import AudioLoadError, load
 from .cepstrum import LFCC, MFCC, InverseMFCC
+from .checks import EmptyFilterWarning
 from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
 from .griffinlim import GriffinLim
@@ -24,6 +25,7 @@ __all__ = [
     "VQT",
     "AmplitudeToDB",
     "AudioLoadError",
+    "EmptyFilterWarning",
     "GriffinLim",
     "InverseCQT",
     "InverseMFCC",

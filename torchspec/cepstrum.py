@@ -18,6 +18,9 @@ from .checks import (
     check_int,
     check_number,
     check_spectrogram,
+    check_waveform,
+    compute_dtype,
+    warn_empty_filters,
 )
 from .mel import MelSpectrogram
 from .spectrogram import Spectrogram
@@ -134,7 +137,9 @@ class MFCC(_Cepstrum):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_mfcc, frames)``."""
-        return self.cepstrum(self.MelSpectrogram(waveform), log=self.log_mels)
+        check_waveform(waveform, "MFCC")
+        mel = self.MelSpectrogram(waveform.to(compute_dtype(waveform.dtype)))
+        return self.cepstrum(mel, log=self.log_mels).to(waveform.dtype)
 
     def from_mel(self, melspec: Tensor) -> Tensor:
         """MFCCs of a precomputed mel power spectrogram ``(..., n_mels, frames)`` (as
@@ -212,6 +217,8 @@ class LFCC(_Cepstrum):
         _, f_min, f_max = check_band_limits(sample_rate, f_min, f_max)
         n_freq = self.Spectrogram.n_fft // 2 + 1
         bank = TF.linear_fbanks(n_freq, f_min, f_max, n_filter, sample_rate)
+        n_fft = self.Spectrogram.n_fft
+        warn_empty_filters(bank, kind="linear", n_fft=n_fft, sample_rate=float(sample_rate))
         self._centres = TF.linear_edges(n_filter, f_min=f_min, f_max=f_max)[1:-1]
         self.trainable_filters = trainable_filters
         if self.trainable_filters:  # torchaudio's buffer name, so its state dicts load
@@ -228,7 +235,9 @@ class LFCC(_Cepstrum):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_lfcc, frames)``."""
-        return self.from_spectrogram(self.Spectrogram(waveform))
+        check_waveform(waveform, "LFCC")
+        power = self.Spectrogram(waveform.to(compute_dtype(waveform.dtype)))
+        return self.from_spectrogram(power).to(waveform.dtype)
 
     def from_spectrogram(self, specgram: Tensor) -> Tensor:
         """LFCCs of a precomputed power spectrogram ``(..., n_fft // 2 + 1, frames)``.

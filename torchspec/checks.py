@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
+
+
+class EmptyFilterWarning(UserWarning):
+    """A filterbank was built with filters that see nothing (or repeat their neighbours).
+
+    Silence it with ``warnings.filterwarnings("ignore", category=torchspec.EmptyFilterWarning)``.
+    """
+
+
+def warn_empty_filters(bank: Tensor, *, kind: str, n_fft: int, sample_rate: float) -> None:
+    """Warn once per call site if columns of an ``(n_freq, n_filters)`` bank are all zero."""
+    empty = int((bank.amax(dim=0) <= 0).sum())
+    if empty:
+        warnings.warn(
+            f"{empty} of {bank.shape[1]} {kind} filters are empty: n_fft={n_fft} at "
+            f"{sample_rate:g} Hz gives {sample_rate / n_fft:.1f} Hz bins, wider than the "
+            f"narrowest {kind} band; lower the number of filters, raise n_fft or raise f_min",
+            EmptyFilterWarning,
+            stacklevel=4,
+        )
 
 
 def _plain(value: object) -> object:

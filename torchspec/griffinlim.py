@@ -44,10 +44,16 @@ class GriffinLim(ExactBuffersModule):
         n_iter: iterations, >= 1. Default 32.
         power: exponent of the input (2 for a power spectrogram, 1 for magnitudes), > 0.
         momentum: in ``[0, 1)``. Default 0.99.
-        length: output length in samples, or None for the STFT's natural length.
-        rand_init: start from uniformly random phases (True, default) or from zero phase.
+        length: output length in samples, or None for the STFT's natural length; a length
+            whose STFT has another frame count is zero-extended or cut at the end.
+        rand_init: start from uniformly random phases (True, default; librosa's
+            ``init="random"``) or from zero phase (librosa's ``init=None``). A given start:
+            ``forward(..., init_phase=...)``.
 
     Keyword-only args:
+        center: frames centred on ``t * hop_length`` (default, as torchaudio) or starting
+            there (``center=False``, librosa's option; needs a window that is nonzero at its
+            edges, e.g. Hamming, or the overlap-add would divide by zero: refused then).
         pad_mode: padding of the re-analysis STFT: ``"reflect"`` (default, torchaudio's) or
             ``"constant"`` (librosa.griffinlim's default).
         device, dtype: where and in which dtype the window is held.
@@ -73,6 +79,7 @@ class GriffinLim(ExactBuffersModule):
         length: int | None = None,
         rand_init: bool = True,
         *,
+        center: bool = True,
         pad_mode: str = "reflect",
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
@@ -87,14 +94,14 @@ class GriffinLim(ExactBuffersModule):
         rand_init = check_bool("rand_init", rand_init)
         dtype, device = check_dtype(dtype), check_device_arg(device)
         self.framing, self.win_length = stft_framing(
-            n_fft, win_length, hop_length, 0, True, pad_mode
+            n_fft, win_length, hop_length, 0, center, pad_mode
         )
         window = TF.make_window(window_fn, self.win_length, wkwargs)
         conv.check_nola(TF.pad_window(window, n_fft), self.framing)
         self.register_exact_buffer("window", window, dtype=dtype, device=device)
         self.n_fft, self.n_iter, self.hop_length = n_fft, n_iter, self.framing.hop_length
         self.momentum, self.length, self.rand_init = momentum, length, rand_init
-        self.pad_mode = pad_mode
+        self.pad_mode, self.center = self.framing.pad_mode, self.framing.center
 
     def forward(
         self,
@@ -130,6 +137,7 @@ class GriffinLim(ExactBuffersModule):
             self.momentum,
             self.length,
             self.rand_init,
+            center=self.center,
             pad_mode=self.pad_mode,
             init_phase=init_phase,
             generator=generator,

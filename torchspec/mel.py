@@ -19,8 +19,12 @@ from .checks import (
     check_int,
     check_non_negative,
     check_spectrogram,
+    check_waveform,
+    compute_dtype,
+    warn_empty_filters,
 )
 from .functional.filterbanks import WindowFn
+from .functional.spectral import as_input_dtype
 from .spectrogram import Spectrogram
 
 
@@ -45,16 +49,7 @@ def mel_filterbank_checked(
     sample_rate, f_min, f_max = check_band_limits(sample_rate, f_min, f_max)
     bank = TF.melscale_fbanks(n_stft, f_min, f_max, n_mels, sample_rate, norm, mel_scale)
     edges = TF.mel_frequencies(n_mels + 2, f_min=f_min, f_max=f_max, mel_scale=mel_scale)
-    empty = int((bank.amax(dim=0) == 0).sum())
-    if empty:
-        bin_hz = sample_rate / (2 * (n_stft - 1))
-        warnings.warn(
-            f"{empty} of {n_mels} mel filters are empty: {n_stft} STFT bins at {sample_rate} Hz "
-            f"are {bin_hz:.1f} Hz apart, wider than the narrowest mel band; lower n_mels, raise "
-            "n_fft or raise f_min (silence this with warnings.filterwarnings)",
-            UserWarning,
-            stacklevel=3,
-        )
+    warn_empty_filters(bank, kind="mel", n_fft=2 * (n_stft - 1), sample_rate=sample_rate)
     return bank, edges, f_max
 
 
@@ -257,9 +252,12 @@ class MelSpectrogram(nn.Module):
         return self.mel_scale.frequencies
 
     def forward(self, waveform: Tensor) -> Tensor:
-        """Args: waveform ``(..., time)``. Returns ``(..., n_mels, frames)``."""
-        out: Tensor = self.mel_scale(self.spectrogram(waveform))
-        return out
+        """Args: waveform ``(..., time)``. Returns ``(..., n_mels, frames)``.
+
+        Half-precision input is computed in float32 throughout and cast back at the end."""
+        check_waveform(waveform, "MelSpectrogram")
+        power = self.spectrogram(waveform.to(compute_dtype(waveform.dtype)))
+        return as_input_dtype(self.mel_scale(power), waveform.dtype)
 
 
 class InverseMelScale(ExactBuffersModule):

@@ -99,7 +99,10 @@ class WhisperLogMel(nn.Module):
         return self.mel_scale.frequencies
 
     def log_mel(self, waveform: Tensor) -> Tensor:
-        """``log10(max(mel, 1e-10))`` of every frame, the last one included (frame-local)."""
+        """``log10(max(mel, 1e-10))`` of every frame, the last one included (frame-local);
+        computed in float32 for half-precision input (1e-10 is 0 in float16)."""
+        check_waveform(waveform, "WhisperLogMel")
+        dtype, waveform = waveform.dtype, waveform.to(compute_dtype(waveform.dtype))
         if self.pad_or_trim:
             length = waveform.shape[-1]
             waveform = (
@@ -108,7 +111,7 @@ class WhisperLogMel(nn.Module):
                 else F.pad(waveform, (0, WHISPER_SAMPLES - length))
             )
         mel = self.mel_scale(self.spectrogram(waveform))
-        return torch.clamp(mel, min=1e-10).log10()
+        return torch.clamp(mel, min=1e-10).log10().to(dtype)
 
     @staticmethod
     def normalise(log_mel: Tensor) -> Tensor:

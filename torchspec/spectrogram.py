@@ -12,6 +12,7 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
+    EmptyFilterWarning,
     check_band_limits,
     check_bool,
     check_choice,
@@ -236,6 +237,17 @@ class Spectrogram(ExactBuffersModule):
         _, f_min, f_max = check_band_limits(self.sample_rate, f_min, f_max, positive_f_min=True)
         n_bins = check_int("n_bins", n_bins, minimum=2)
         self._log_hz = TF.log_frequencies(f_min, f_max, n_bins)
+        resolution = self.sample_rate / self.n_fft
+        crowded = int((self._log_hz.diff() < resolution).sum())
+        if crowded:
+            warnings.warn(
+                f"{crowded} of {n_bins} log-frequency bins lie closer than one STFT bin "
+                f"(n_fft={self.n_fft} at {self.sample_rate:g} Hz resolves {resolution:.1f} Hz) "
+                "to the next: they repeat their neighbours. Raise n_fft or f_min, or lower "
+                "n_bins",
+                EmptyFilterWarning,
+                stacklevel=3,
+            )
         return self._log_hz * (self.n_fft / self.sample_rate)
 
     def _fourier_kernels(self) -> Tensor:

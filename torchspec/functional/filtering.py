@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from ..checks import compute_dtype
+from .spectral import as_input_dtype
 
 
 def apply_filterbank(specgram: Tensor, fb: Tensor) -> Tensor:
@@ -21,7 +22,7 @@ def apply_filterbank(specgram: Tensor, fb: Tensor) -> Tensor:
         ``(..., n_filters, time)`` in the dtype of ``specgram``.
     """
     dtype = compute_dtype(specgram.dtype)
-    return torch.matmul(fb.to(dtype).t(), specgram.to(dtype)).to(specgram.dtype)
+    return as_input_dtype(torch.matmul(fb.to(dtype).t(), specgram.to(dtype)), specgram.dtype)
 
 
 def nnls(matrix: Tensor, target: Tensor, *, pinv: Tensor, step: Tensor, n_iter: int) -> Tensor:

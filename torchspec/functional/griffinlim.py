@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .. import conv
@@ -24,6 +25,7 @@ def griffinlim(
     length: int | None,
     rand_init: bool,
     *,
+    center: bool = True,
     pad_mode: str = "reflect",
     init_phase: Tensor | None = None,
     generator: torch.Generator | None = None,
@@ -42,8 +44,12 @@ def griffinlim(
         power: exponent of ``specgram`` (2 for power, 1 for magnitude).
         n_iter: iterations.
         momentum: in ``[0, 1)``.
-        length: output samples, or None for the frames' natural length.
+        length: output samples, or None for the frames' natural length. When the STFT of
+            ``length`` samples has as many frames as ``specgram`` the iterations run at that
+            length (as librosa and torchaudio); otherwise at the natural length, and the
+            result is cut or zero-extended at the end.
         rand_init: start from uniform random phases (True) or zero phase.
+        center: frames centred on ``t * hop_length`` (True, default) or starting there.
         pad_mode: padding of the re-analysis (``"reflect"``: torchaudio's; ``"constant"``:
             librosa's).
         init_phase: start here instead: a complex spectrogram (its phase) or real phases in
@@ -58,7 +64,8 @@ def griffinlim(
     magnitude = specgram.to(dtype).clamp_min(torch.finfo(dtype).tiny).pow(1.0 / power)
     angles = _start(magnitude, init_phase, rand_init, generator)
     lead, (n_freq, n_frames) = magnitude.shape[:-2], magnitude.shape[-2:]
-    framing = conv.Framing(n_fft, hop_length, 0, True, pad_mode)
+    framing = conv.Framing(n_fft, hop_length, 0, center, pad_mode)
+    inner = length if length is not None and framing.n_frames(length) == n_frames else None
     padded = pad_window(window.to(dtype), n_fft)
     # (batch, frames, freq) layout with real (re, im) views: complex element-wise kernels cost
     # more than the FFTs on CPU.
@@ -68,7 +75,7 @@ def griffinlim(
     def synthesise(coefficients: Tensor) -> Tensor:
         spectrum = torch.view_as_complex(coefficients)
         frames = torch.fft.irfft(spectrum, n=n_fft, dim=-1).mul_(padded)
-        return conv.synthesise(frames, padded, framing, length)
+        return conv.synthesise(frames, padded, framing, inner)
 
     spec = phase * scale.unsqueeze(-1)
     previous: Tensor | None = None
@@ -82,6 +89,8 @@ def griffinlim(
         spec = target * (scale / norm).unsqueeze(-1)  # magnitude times the unit phase
         previous = rebuilt
     y = synthesise(spec)
+    if length is not None and inner is None:
+        y = y[:, :length] if y.shape[-1] >= length else F.pad(y, (0, length - y.shape[-1]))
     return y.reshape(*lead, y.shape[-1])
 
 
@@ -93,6 +102,14 @@ def _start(
 ) -> Tensor:
     complex_dtype = torch.complex128 if magnitude.dtype == torch.float64 else torch.complex64
     if init_phase is not None:
+        if not isinstance(init_phase, Tensor):
+            raise TypeError(f"init_phase must be a tensor, got {type(init_phase).__name__}")
+        if init_phase.device != magnitude.device:
+            raise ValueError(
+                f"init_phase is on {init_phase.device}, the spectrogram on {magnitude.device}"
+            )
+        if not (init_phase.is_complex() or init_phase.dtype.is_floating_point):
+            raise TypeError(f"init_phase must be complex or real phases, got {init_phase.dtype}")
         if init_phase.shape != magnitude.shape:
             raise ValueError(
                 f"init_phase must have the spectrogram's shape {tuple(magnitude.shape)}, "

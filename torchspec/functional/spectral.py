@@ -8,6 +8,7 @@ FFT route computes the same function for the untouched Fourier basis.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 from torch import Tensor
@@ -105,8 +106,24 @@ def spectrogram(
 
 def as_input_dtype(out: Tensor, dtype: torch.dtype) -> Tensor:
     """A real result in the input's ``dtype``; a complex one as computed (there is no complex
-    bfloat16, and complex64 already holds half-precision results exactly)."""
-    return out if out.is_complex() else out.to(dtype)
+    bfloat16, and complex64 already holds half-precision results exactly).
+
+    Half-precision inputs are computed in float32. Cast back to float16, a value beyond
+    float16's range (65504) becomes inf: then a ``UserWarning`` says so (checked outside
+    ``torch.compile`` only). bfloat16 has float32's range and never overflows.
+    """
+    if out.is_complex() or out.dtype == dtype:
+        return out
+    check = dtype == torch.float16 and not torch.compiler.is_compiling()
+    if check and bool((out.abs() > torch.finfo(torch.float16).max).any()):
+        warnings.warn(
+            "values above float16's largest number (65504) became inf in the float16 "
+            "output: pass float32 input (the output follows it), use bfloat16, or a "
+            "smaller power (e.g. power=1) or a dB/log head",
+            UserWarning,
+            stacklevel=3,
+        )
+    return out.to(dtype)
 
 
 def inverse_spectrogram(
