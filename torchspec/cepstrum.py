@@ -16,6 +16,7 @@ from .checks import (
     check_device_arg,
     check_dtype,
     check_int,
+    check_linear_frequency,
     check_number,
     check_spectrogram,
     check_waveform,
@@ -245,6 +246,7 @@ class LFCC(_Cepstrum):
         Returns ``(..., n_lfcc, frames)``.
         """
         check_spectrogram(specgram, self.filter_mat.shape[0], "LFCC.from_spectrogram")
+        check_linear_frequency(specgram, "LFCC.from_spectrogram")
         bank = self.filter_mat.clamp(min=0) if self.trainable_filters else self.filter_mat
         return self.cepstrum(TF.apply_filterbank(specgram, bank), log=self.log_lf)
 

@@ -240,6 +240,25 @@ def check_complex_spectrogram(x: object, n_freq: int, layer: str, hint: str) -> 
         raise ValueError(f"{layer} needs at least one frame")
 
 
+LOG_FREQUENCY = "log"  # the ``freq_scale`` a log-frequency Spectrogram writes on its output
+
+
+def check_linear_frequency(x: Tensor, layer: str) -> None:
+    """Refuse the output of a log-frequency :class:`~torchspec.Spectrogram`.
+
+    Such a layer marks the tensor it returns (``out.freq_scale == "log"``; the mark lives on
+    that tensor object and is lost by any operation on it, and is not written under
+    ``torch.compile``). Shapes alone cannot tell: with ``n_bins = n_fft // 2 + 1`` a
+    log-frequency spectrogram has the linear one's shape.
+    """
+    if getattr(x, "freq_scale", None) == LOG_FREQUENCY:
+        raise ValueError(
+            f"{layer} needs a linear-frequency STFT, but this spectrogram comes from a "
+            "Spectrogram with freq_scale='log': its bins are not the DFT bins. Use "
+            "freq_scale='linear' for the spectrogram you invert or filter."
+        )
+
+
 def check_power(power: object, *, optional: bool) -> float | None:
     """``power`` is a finite number > 0 (or None where ``optional``); returned as float."""
     if power is None and optional:

@@ -16,6 +16,7 @@ from .checks import (
     check_device_arg,
     check_dtype,
     check_int,
+    check_linear_frequency,
     check_non_negative,
     check_number,
     check_optional_int,
@@ -122,6 +123,7 @@ class GriffinLim(ExactBuffersModule):
             ``(..., time)``.
         """
         check_spectrogram(specgram, self.n_fft // 2 + 1, "GriffinLim")
+        check_linear_frequency(specgram, "GriffinLim")
         check_device(specgram, self.window, "GriffinLim")
         check_non_negative(specgram, "GriffinLim", "magnitude (or power) spectrogram")
         if (empty := empty_batch(specgram, 2, self.forward)) is not None:

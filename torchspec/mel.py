@@ -17,6 +17,7 @@ from .checks import (
     check_device_arg,
     check_dtype,
     check_int,
+    check_linear_frequency,
     check_non_negative,
     check_spectrogram,
     check_waveform,
@@ -105,6 +106,7 @@ class FilterbankScale(ExactBuffersModule):
     def forward(self, specgram: Tensor) -> Tensor:
         """Args: specgram ``(..., n_freq, time)``. Returns ``(..., n_filters, time)``."""
         check_spectrogram(specgram, self.n_freq, self._layer)
+        check_linear_frequency(specgram, self._layer)
         bank = self.fb.clamp(min=0) if self.trainable else self.fb
         return TF.apply_filterbank(specgram, bank)
 

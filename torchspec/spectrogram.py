@@ -12,6 +12,7 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
+    LOG_FREQUENCY,
     EmptyFilterWarning,
     check_band_limits,
     check_bool,
@@ -21,6 +22,7 @@ from .checks import (
     check_device_arg,
     check_dtype,
     check_int,
+    check_linear_frequency,
     check_number,
     check_power,
     check_route,
@@ -286,7 +288,7 @@ class Spectrogram(ExactBuffersModule):
         check_device(waveform, self.window, "Spectrogram")
         if (empty := empty_batch(waveform, 1, self.forward)) is not None:
             return empty
-        return TF.spectrogram(
+        out = TF.spectrogram(
             waveform,
             self.pad,
             self.window,
@@ -300,6 +302,9 @@ class Spectrogram(ExactBuffersModule):
             self.onesided,
             kernels=self.kernels if self._route == "conv" else None,
         )
+        if self.freq_scale == LOG_FREQUENCY and not torch.compiler.is_compiling():
+            out.freq_scale = LOG_FREQUENCY  # type: ignore[attr-defined]  # see check_linear_frequency
+        return out
 
     def extra_repr(self) -> str:
         extra = (
@@ -460,6 +465,7 @@ class InverseSpectrogram(ExactBuffersModule):
         check_complex_spectrogram(
             spectrogram, self.n_freq, "InverseSpectrogram", "Spectrogram(power=None)"
         )
+        check_linear_frequency(spectrogram, "InverseSpectrogram")
         if length is not None:
             check_int("length", length, minimum=0)
         check_device(spectrogram, self.window, "InverseSpectrogram")
