@@ -94,7 +94,7 @@ class MFCC(_Cepstrum):
 
     def __init__(
         self,
-        sample_rate: int = 16000,
+        sample_rate: float = 16000,
         n_mfcc: int = 40,
         dct_type: int = 2,
         norm: str | None = "ortho",
@@ -110,6 +110,8 @@ class MFCC(_Cepstrum):
         if melkwargs is not None and not isinstance(melkwargs, dict):
             raise TypeError(f"melkwargs must be a dict or None, got {melkwargs!r}")
         log_mels = check_bool("log_mels", log_mels)
+        trainable_mel = check_bool("trainable_mel", trainable_mel)
+        trainable_stft = check_bool("trainable_stft", trainable_stft)
         mel = MelSpectrogram(
             sample_rate,
             **(melkwargs or {}),
@@ -179,7 +181,7 @@ class LFCC(_Cepstrum):
 
     def __init__(
         self,
-        sample_rate: int = 16000,
+        sample_rate: float = 16000,
         n_filter: int = 128,
         f_min: float = 0.0,
         f_max: float | None = None,
@@ -200,6 +202,7 @@ class LFCC(_Cepstrum):
             raise TypeError(f"speckwargs must be a dict or None, got {speckwargs!r}")
         log_lf = check_bool("log_lf", log_lf)
         trainable_filters = check_bool("trainable_filters", trainable_filters)
+        trainable_stft = check_bool("trainable_stft", trainable_stft)
         super().__init__(
             n_bands=n_filter,
             n_coefficients=n_lfcc,

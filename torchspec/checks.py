@@ -124,12 +124,16 @@ def check_choice(name: str, value: object, choices: tuple[object, ...]) -> Any:
     raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
 
 
-def _same_kind(a: object, b: object) -> bool:
-    """Comparable without surprises: the same type, or two numbers that are not bools."""
-    numbers = (int, float)
-    if isinstance(a, numbers) and isinstance(b, numbers):
-        return (not isinstance(a, bool) and not isinstance(b, bool)) or type(a) is type(b)
-    return type(a) is type(b)
+def _same_kind(value: object, choice: object) -> bool:
+    """Comparable without surprises: the same type, an int for a float choice, or a whole
+    float for an int choice (``norm=1.0`` is ``1``; ``dct_type=2.5`` is no int at all)."""
+    if isinstance(value, bool) or isinstance(choice, bool):
+        return type(value) is type(choice)
+    if isinstance(value, int) and isinstance(choice, (int, float)):
+        return True
+    if isinstance(value, float) and isinstance(choice, int):
+        return value.is_integer()
+    return type(value) is type(choice)
 
 
 def check_dtype(dtype: object) -> torch.dtype | None:

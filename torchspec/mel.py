@@ -141,7 +141,7 @@ class MelScale(FilterbankScale):
     def __init__(
         self,
         n_mels: int = 128,
-        sample_rate: int = 16000,
+        sample_rate: float = 16000,
         f_min: float = 0.0,
         f_max: float | None = None,
         n_stft: int = 201,
@@ -189,7 +189,7 @@ class MelSpectrogram(nn.Module):
 
     def __init__(
         self,
-        sample_rate: int = 16000,
+        sample_rate: float = 16000,
         n_fft: int = 400,
         win_length: int | None = None,
         hop_length: int | None = None,
@@ -215,6 +215,10 @@ class MelSpectrogram(nn.Module):
         super().__init__()
         if power is None:
             raise TypeError("power must be a number > 0 for a mel spectrogram, got None")
+        if onesided is not None:
+            check_bool("onesided", onesided)
+        trainable_mel = check_bool("trainable_mel", trainable_mel)
+        trainable_stft = check_bool("trainable_stft", trainable_stft)
         _deprecated_onesided(onesided)
         self.sample_rate, self.n_fft, self.n_mels = sample_rate, n_fft, n_mels
         self.spectrogram = Spectrogram(
@@ -296,7 +300,7 @@ class InverseMelScale(ExactBuffersModule):
         self,
         n_stft: int,
         n_mels: int = 128,
-        sample_rate: int = 16000,
+        sample_rate: float = 16000,
         f_min: float = 0.0,
         f_max: float | None = None,
         norm: str | None = None,

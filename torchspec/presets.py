@@ -527,6 +527,9 @@ def librosa_mel_kwargs(
     """librosa.feature.melspectrogram's arguments (and defaults) as :class:`MelSpectrogram`'s."""
     window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
     htk = check_bool("htk", htk)
+    check_number("fmin", fmin, at_least=0)
+    if fmax is not None:
+        check_number("fmax", fmax, above=0)
     return {
         "n_fft": n_fft,
         "hop_length": hop_length,
@@ -557,11 +560,12 @@ class LibrosaMelSpectrogram(MelSpectrogram):
     def __init__(
         self,
         *,
-        sr: int = 22050,
+        sr: float = 22050,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         **librosa: object,
     ) -> None:
+        check_number("sr", sr, above=0)
         super().__init__(
             sr,
             **librosa_mel_kwargs(**librosa),  # type: ignore[arg-type]
@@ -583,7 +587,7 @@ class LibrosaMFCC(MFCC):
     def __init__(
         self,
         *,
-        sr: int = 22050,
+        sr: float = 22050,
         n_mfcc: int = 20,
         dct_type: int = 2,
         norm: str | None = "ortho",
@@ -592,6 +596,7 @@ class LibrosaMFCC(MFCC):
         dtype: torch.dtype | None = None,
         **librosa: object,
     ) -> None:
+        check_number("sr", sr, above=0)
         super().__init__(
             sr,
             n_mfcc,

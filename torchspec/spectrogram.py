@@ -24,6 +24,7 @@ from .checks import (
     check_int,
     check_linear_frequency,
     check_number,
+    check_optional_int,
     check_power,
     check_route,
     check_waveform,
@@ -225,6 +226,11 @@ class Spectrogram(ExactBuffersModule):
         self, f_min: float | None, f_max: float | None, n_bins: int | None
     ) -> Tensor:
         """Bin positions in units of ``sample_rate / n_fft`` (int64 for linear, float64 for log)."""
+        if f_min is not None:
+            check_number("f_min", f_min)
+        if f_max is not None:
+            check_number("f_max", f_max)
+        check_optional_int("n_bins", n_bins, minimum=2)
         if self.freq_scale == "linear":
             for name, value in (("f_min", f_min), ("f_max", f_max), ("n_bins", n_bins)):
                 if value is not None:
