@@ -175,7 +175,10 @@ def check_waveform(x: Tensor, layer: str) -> None:
     if x.dim() == 0:
         raise ValueError(f"{layer} expects a waveform of shape (..., time), got a 0-d tensor")
     if x.shape[-1] == 0:
-        raise ValueError(f"{layer} got a waveform with 0 samples (shape {tuple(x.shape)})")
+        raise ValueError(
+            f"{layer} got a waveform with 0 samples (shape {tuple(x.shape)}); it needs at "
+            "least 1 sample"
+        )
 
 
 def empty_batch(x: Tensor, core: int, compute: Callable[[Tensor], Tensor]) -> Tensor | None:
@@ -223,9 +226,14 @@ def check_spectrogram(x: object, n_freq: int, layer: str) -> None:
     """A real spectrogram ``(..., n_freq, time)``: raise ``TypeError``/``ValueError`` if not."""
     if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        hint = (
+            "for a complex STFT take its magnitude first, e.g. spec.abs() ** 2"
+            if isinstance(x, Tensor) and x.is_complex()
+            else "convert it to float first, e.g. x.float()"
+        )
         raise TypeError(
-            f"{layer} expects a real (power or magnitude) spectrogram; got {got}. For a complex "
-            "STFT take its magnitude first, e.g. spec.abs() ** 2"
+            f"{layer} expects a real floating-point (power or magnitude) spectrogram; got "
+            f"{got}: {hint}"
         )
     if x.dim() < 2 or x.shape[-2] != n_freq:
         raise ValueError(

@@ -61,7 +61,10 @@ class AmplitudeToDB(nn.Module):
         """Args: x ``(..., freq, time)`` non-negative. Returns dB of the same shape."""
         if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
             got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-            raise TypeError(f"AmplitudeToDB expects a real floating-point spectrogram, got {got}")
+            raise TypeError(
+                f"AmplitudeToDB expects a real floating-point spectrogram, got {got}: convert "
+                "integers with x.float(), take complex values' magnitude with x.abs()"
+            )
         return amplitude_to_db(
             x, multiplier=self.multiplier, ref=self.ref, amin=self.amin, top_db=self.top_db
         )
