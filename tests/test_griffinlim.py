@@ -121,3 +121,63 @@ def test_griffinlim_bad_input():
         layer(-torch.rand(201, 10))
     with pytest.raises(ValueError, match="init_phase"):
         layer(torch.rand(201, 10), init_phase=torch.zeros(201, 11))
+
+
+@pytest.mark.parametrize("signal", list(SIGNALS))
+def test_griffinlim_center_false_matches_librosa(signal):
+    """``librosa.griffinlim(S, center=False, window="hamming", init=None)``: a window that is
+    nonzero at its edges, so the uncentred overlap-add covers every sample (to 1e-9: the same
+    algorithm in float64)."""
+    y = SIGNALS[signal](SAMPLE_RATE)
+    stft = {"n_fft": N_FFT, "hop_length": HOP, "window": "hamming", "center": False}
+    magnitude = np.abs(librosa.stft(y, **stft))
+    theirs = librosa.griffinlim(magnitude, n_iter=16, init=None, **stft)
+    layer = GriffinLim(
+        N_FFT,
+        16,
+        hop_length=HOP,
+        window_fn=torch.hamming_window,
+        power=1.0,
+        rand_init=False,
+        center=False,
+    ).double()
+    ours = layer(torch.from_numpy(magnitude)).numpy()
+    assert ours.shape == theirs.shape
+    assert rel_err(ours, theirs) <= 1e-9
+
+
+def test_griffinlim_random_start_is_librosas_distribution():
+    """librosa's random start is ``exp(2j * pi * U[0, 1))`` drawn by ``RandomState(seed)``: given
+    the same phases our iterations give librosa's waveform (1e-9, float64)."""
+    y = _tones(SAMPLE_RATE)
+    magnitude = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP, pad_mode="constant"))
+    theirs = librosa.griffinlim(
+        magnitude, n_iter=8, hop_length=HOP, n_fft=N_FFT, pad_mode="constant", random_state=7
+    )
+    phases = 2 * np.pi * np.random.RandomState(seed=7).random(size=magnitude.shape)
+    layer = GriffinLim(N_FFT, 8, hop_length=HOP, power=1.0, pad_mode="constant").double()
+    ours = layer(torch.from_numpy(magnitude), init_phase=torch.from_numpy(phases)).numpy()
+    assert rel_err(ours, theirs) <= 1e-9
+
+
+def test_griffinlim_length_beyond_the_frames_is_zero_extended():
+    """A length the frames do not cover: the natural-length result, then zeros (librosa and
+    torchaudio would fail to broadcast inside the loop)."""
+    magnitude = torch.rand(513, 20, dtype=torch.float64)
+    natural = GriffinLim(N_FFT, 4, hop_length=HOP, power=1.0, rand_init=False).double()
+    longer = GriffinLim(N_FFT, 4, hop_length=HOP, power=1.0, rand_init=False, length=9000)
+    expected = natural(magnitude)
+    out = longer.double()(magnitude)
+    assert out.shape == (9000,) and torch.isfinite(out).all()
+    torch.testing.assert_close(out[: expected.shape[-1]], expected, rtol=0, atol=0)
+    assert (out[expected.shape[-1] :] == 0).all()
+    shorter = GriffinLim(N_FFT, 4, hop_length=HOP, power=1.0, rand_init=False, length=1000)
+    assert shorter.double()(magnitude).shape == (1000,)
+
+
+def test_griffinlim_refuses_windows_without_overlap_add():
+    """As torch.istft: Hann uncentred is zero at the first sample (no NOLA)."""
+    with pytest.raises(ValueError, match="overlap-add"):
+        GriffinLim(N_FFT, center=False)
+    with pytest.raises(ValueError, match="overlap-add"):
+        GriffinLim(N_FFT, hop_length=N_FFT + 1, win_length=N_FFT)
