@@ -74,7 +74,7 @@ def wavelet_plan(
     low = check_number("f_min", f_min, above=0)
     n_bins = check_int("n_bins", n_bins, minimum=1)
     bins_per_octave = check_int("bins_per_octave", bins_per_octave, minimum=1)
-    tuning = check_number("tuning", tuning)
+    tuning = check_number("tuning", tuning, at_least=-0.5, at_most=0.5)
     if gamma is not None:
         gamma = check_number("gamma", gamma, at_least=0)
     scale = check_number("filter_scale", filter_scale, above=0)
@@ -142,8 +142,9 @@ class VQT(ExactBuffersModule):
     Keyword-only args:
         gamma: bandwidth offset in Hz, >= 0; None (default) for librosa's ERB-based
             ``24.7 * alpha / 0.108``. :class:`CQT` fixes it to 0.
-        tuning: offset of ``f_min`` in fractions of a bin (librosa's ``tuning``): the bins sit
-            at ``f_min * 2 ** ((k + tuning) / bins_per_octave)``. Default 0.
+        tuning: offset of ``f_min`` in fractions of a bin, in ``[-0.5, 0.5]`` (librosa's
+            ``tuning``): the bins sit at ``f_min * 2 ** ((k + tuning) / bins_per_octave)``.
+            Default 0.
         intervals: ``"equal"`` (default) or a sequence of distinct frequency ratios in
             ``[1, 2)``: bin centres are ``f_min`` times those ratios, repeated an octave higher
             each time (librosa.vqt's ``intervals``, e.g. just intonation). VQT only.

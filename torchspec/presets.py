@@ -486,6 +486,11 @@ class KaldiMFCC(KaldiFbank):
         self.mfcc_subtract_mean = check_bool("subtract_mean", subtract_mean)
         self.mfcc_htk_compat = check_bool("htk_compat", htk_compat)
         matrix = kaldi_dct(num_ceps, num_mel_bins, cepstral_lifter)
+        if not bool(torch.isfinite(matrix).all()):
+            raise ValueError(
+                f"cepstral_lifter={cepstral_lifter!r} is too small: sin(pi * i / Q) overflows in "
+                "float32; use 0 for no lifter"
+            )
         self.register_exact_buffer("dct_mat", matrix, dtype=dtype, device=device)
 
     def forward(self, waveform: Tensor, *, generator: torch.Generator | None = None) -> Tensor:

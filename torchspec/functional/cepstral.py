@@ -7,6 +7,7 @@ from torch import Tensor
 
 from ..checks import compute_dtype
 from .scaling import amplitude_to_db
+from .spectral import as_input_dtype
 
 LOG_OFFSET = 1e-6  # added before the natural log when log_mels / log_lf is True (torchaudio's)
 
@@ -47,4 +48,4 @@ def mfcc_to_mel(mfcc: Tensor, idct_mat: Tensor, *, log: bool) -> Tensor:
     dtype = compute_dtype(mfcc.dtype)
     logmel = torch.matmul(idct_mat.to(dtype).t(), mfcc.to(dtype))
     mel = torch.exp(logmel) - LOG_OFFSET if log else torch.pow(10.0, logmel / 10.0)
-    return mel.to(mfcc.dtype)
+    return as_input_dtype(mel, mfcc.dtype)

@@ -190,7 +190,8 @@ def triangular_filterbank(bin_hz: Tensor, edges_hz: Tensor) -> Tensor:
     """
     bin_hz = bin_hz.to(torch.float64)
     edges_hz = edges_hz.to(torch.float64)
-    width = edges_hz[1:] - edges_hz[:-1]
+    # A band of zero width (edges that coincide) is an empty filter, not 0 / 0.
+    width = (edges_hz[1:] - edges_hz[:-1]).clamp_min(torch.finfo(torch.float64).tiny)
     offset = edges_hz[None, :] - bin_hz[:, None]  # (n_freq, n_filters + 2)
     rising = -offset[:, :-2] / width[:-1]
     falling = offset[:, 2:] / width[1:]
@@ -244,7 +245,7 @@ def melscale_fbanks(
     edges = mel_frequencies(n_mels + 2, f_min=f_min, f_max=f_max, mel_scale=mel_scale)
     bank = triangular_filterbank(bin_hz, edges)
     if norm == "slaney":
-        bank = bank * (2.0 / (edges[2:] - edges[:-2]))
+        bank = torch.where(bank > 0, bank * (2.0 / (edges[2:] - edges[:-2])), 0.0)
     return bank
 
 
@@ -305,7 +306,13 @@ def lifter_weights(n_coefficients: int, lifter: float) -> Tensor:
     k = torch.arange(1, n_coefficients + 1, dtype=torch.float64)
     if lifter == 0:
         return torch.ones_like(k)
-    return 1.0 + (lifter / 2) * torch.sin(math.pi * k / lifter)
+    weights = 1.0 + (lifter / 2) * torch.sin(math.pi * k / lifter)
+    if not bool(torch.isfinite(weights).all()):
+        raise ValueError(
+            f"lifter={lifter!r} is too small: sin(pi * k / lifter) overflows; use 0 for no "
+            "lifter (or a lifter >= 1)"
+        )
+    return weights
 
 
 # Equivalent noise bandwidth of the CQT windows in bins: n * sum(w**2) / sum(w)**2 (librosa's
