@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import torchspec
 from torchspec import presets
 
-EXAMPLES = int(os.environ.get("TORCHSPEC_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("TORCHSPEC_FUZZ_EXAMPLES", "300"))
 PACKAGE = Path(torchspec.__file__).parent
 
 GARBAGE = st.sampled_from(

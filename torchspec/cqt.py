@@ -148,6 +148,12 @@ class VQT(ExactBuffersModule):
         intervals: ``"equal"`` (default) or a sequence of distinct frequency ratios in
             ``[1, 2)``: bin centres are ``f_min`` times those ratios, repeated an octave higher
             each time (librosa.vqt's ``intervals``, e.g. just intonation). VQT only.
+        sparsity: fraction of each wavelet's spectral L1 mass dropped, in ``[0, 1)``, as
+            librosa's FFT-domain basis does (its default is 0.01); the kernels then also lose
+            their negative-frequency part, as librosa's. Default 0: the exact wavelet
+            transform. With 0.01 an octave computed at the full rate (a single-octave CQT, the
+            top octave) equals librosa.cqt to 1e-5; lower octaves are sparsified at the rate
+            torchspec computes them, so they stay 0.2-1% from librosa's resampled ones.
         filter_scale: > 0, scales every filter length. Default 1.
         norm: ``L_p`` norm of each wavelet: 1 (default), 2, ``math.inf`` or None.
         window: ``"hann"`` (default), ``"hamming"``, ``"blackman"`` or ``"boxcar"``.
@@ -182,6 +188,7 @@ class VQT(ExactBuffersModule):
         gamma: float | None = None,
         tuning: float = 0.0,
         intervals: str | Sequence[float] = "equal",
+        sparsity: float = 0.0,
         filter_scale: float = 1.0,
         norm: float | None = 1,
         window: str = "hann",
@@ -221,6 +228,7 @@ class VQT(ExactBuffersModule):
         self.norm, self.window, self.scale = norm, window, check_bool("scale", scale)
         self.center, self.pad_mode = check_bool("center", center), pad_mode
         self.power, self.trainable, self.tuning = power, trainable, float(tuning)
+        self.sparsity = check_number("sparsity", sparsity, at_least=0, below=1)
         self.gamma = gamma
         bandwidth = TF.CQT_WINDOWS[window][1]
         self._freqs, self._lengths = freqs, lengths
@@ -242,24 +250,26 @@ class VQT(ExactBuffersModule):
             self._groups.insert(0, (start, end, factor))
             end = start
 
-        banks = self._direct_kernels()
-        for g, (direct, (_, _, factor)) in enumerate(zip(banks, self._groups, strict=True)):
-            if self.trainable:
-                kernels = direct.to(device=device, dtype=layer_dtype(dtype))
-                self.register_parameter(f"kernels_{g}", nn.Parameter(kernels))
-            elif self._route == "direct":
-                self.register_exact_buffer(
-                    f"kernels_{g}", direct, dtype=dtype, device=device, persistent=False
-                )
+        wavelets = self._wavelet_kernels()
+        self._reach = max(bank.shape[-1] // 2 for bank in wavelets)
+        reaches = []
+        for g, (direct, (_, _, factor)) in enumerate(zip(wavelets, self._groups, strict=True)):
+            if self._route == "direct":
+                kernels = TF.sparsify_kernels(direct, self.sparsity)
+                reaches.append(kernels.shape[-1] // 2)
             else:
+                kernels = TF.sparsify_kernels(TF.decimate_kernels(direct, factor), self.sparsity)
+                reaches.append(kernels.shape[-1] // 2 * factor)
+            if self.trainable:
+                param = kernels.to(device=device, dtype=layer_dtype(dtype))
+                self.register_parameter(f"kernels_{g}", nn.Parameter(param))
+            else:
+                name = "kernels" if self._route == "direct" else "multirate_kernels"
                 self.register_exact_buffer(
-                    f"multirate_kernels_{g}",
-                    TF.decimate_kernels(direct, factor),
-                    dtype=dtype,
-                    device=device,
-                    persistent=False,
+                    f"{name}_{g}", kernels, dtype=dtype, device=device, persistent=False
                 )
-        self._reach = max(bank.shape[-1] // 2 for bank in banks)
+        if self.sparsity > 0:  # the sparsified kernels span librosa's FFT frames
+            self._reach = max(reaches)
 
     @property
     def reach(self) -> int:
@@ -299,11 +309,13 @@ class VQT(ExactBuffersModule):
             return [getattr(self, f"kernels_{g}") for g in range(len(self._groups))]
         reference = self.multirate_kernels_0
         return [
-            bank.to(device=reference.device, dtype=reference.dtype)
-            for bank in self._direct_kernels()
+            TF.sparsify_kernels(bank, self.sparsity).to(
+                device=reference.device, dtype=reference.dtype
+            )
+            for bank in self._wavelet_kernels()
         ]
 
-    def _direct_kernels(self) -> list[Tensor]:
+    def _wavelet_kernels(self) -> list[Tensor]:
         # librosa.vqt's output is the L_p-normalised wavelet response times L (scale=False),
         # divided by sqrt(L) when scale=True.
         gain = self._lengths.sqrt() if self.scale else self._lengths
@@ -383,6 +395,7 @@ class CQT(VQT):
         bins_per_octave: int = 12,
         *,
         tuning: float = 0.0,
+        sparsity: float = 0.0,
         filter_scale: float = 1.0,
         norm: float | None = 1,
         window: str = "hann",
@@ -403,6 +416,7 @@ class CQT(VQT):
             bins_per_octave,
             gamma=0.0,
             tuning=tuning,
+            sparsity=sparsity,
             filter_scale=filter_scale,
             norm=norm,
             window=window,

@@ -455,6 +455,37 @@ def wavelet_basis(
     return out
 
 
+def sparsify_kernels(kernels: Tensor, sparsity: float) -> Tensor:
+    """librosa's sparsified FFT basis (``__vqt_filter_fft``) as time-domain kernels.
+
+    librosa computes a CQT frame as ``B @ D``: ``D`` the onesided DFT of an ``n_fft``-sample
+    frame, ``B`` each wavelet's DFT with the smallest coefficients holding ``sparsity`` of its
+    L1 mass dropped (and its negative frequencies unused). That equals correlating the frame
+    with the kernel ``r[n] = sum_{f <= n_fft/2} B[f] exp(-2j pi f n / n_fft)``, built here from
+    ``(bins, 2, K)`` kernels centred in ``n_fft`` samples, sized as librosa.vqt sizes it: the
+    power of two holding the longest wavelet.
+
+    Returns:
+        ``(bins, 2, n_fft)`` real and imaginary parts (the input when ``sparsity`` is 0).
+    """
+    if sparsity <= 0:
+        return kernels
+    taps = torch.nonzero(kernels.abs().sum(dim=(0, 1)) > 0).flatten()
+    support = int(taps[-1] - taps[0]) + 1 if taps.numel() else 1
+    size = int(2 ** math.ceil(math.log2(support)))
+    rows = torch.complex(kernels[:, 0], kernels[:, 1]).to(torch.complex128)
+    extent = kernels.shape[-1]
+    if extent > size:  # only zero margins fall outside: the wavelet itself fits
+        rows = rows[:, (extent - size) // 2 : (extent - size) // 2 + size]
+    else:
+        rows = torch.nn.functional.pad(rows, ((size - extent) // 2, (size - extent + 1) // 2))
+    spectrum = torch.fft.ifft(rows) * size  # r[n] = sum_f R[f] exp(-2j pi f n / N) / N
+    kept = sparsify_rows(spectrum[:, : size // 2 + 1], sparsity)
+    spectrum = torch.nn.functional.pad(kept, (0, size - kept.shape[-1]))
+    out = torch.fft.fft(spectrum) / size
+    return torch.stack((out.real, out.imag), dim=1)
+
+
 def sparsify_rows(rows: Tensor, quantile: float) -> Tensor:
     """Zero the smallest entries of each row whose magnitudes sum to less than ``quantile`` of
     the row's L1 norm (librosa.util.sparsify_rows); dense result."""
