@@ -18,6 +18,7 @@ import torch
 
 import torchspec
 from torchspec import presets
+from torchspec.features import FeatureSpec
 from torchspec.presets import librosa_mel_kwargs
 
 # Arguments without a default, and the value each layer needs.
@@ -152,6 +153,9 @@ def test_numpy_scalars_are_accepted(make):
         (lambda: torchspec.MFCC(melkwargs="n_fft=512"), TypeError, "melkwargs"),
         (lambda: torchspec.InverseMFCC(13, 40, lifter=2.0), ValueError, "lifter"),
         (lambda: torchspec.presets.KaldiFbank(frame_length=0.01), ValueError, "frame_length"),
+        (lambda: FeatureSpec(center="False"), TypeError, "center"),
+        (lambda: FeatureSpec(top_db=math.nan), ValueError, "top_db"),
+        (lambda: FeatureSpec(log_offset="1e-6"), TypeError, "log_offset"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )

@@ -48,6 +48,7 @@ from .functional.spectral import as_input_dtype
 C1_HZ = 32.70319566257483
 CQT_ROUTES = ("multirate", "direct")
 NORMS = (1, 2, math.inf, None)
+MAX_WAVELET = 2**22  # samples: longer wavelets (f_min far below 1 Hz) are refused
 
 
 def wavelet_plan(
@@ -96,6 +97,12 @@ def wavelet_plan(
     alpha = TF.relative_bandwidth(freqs, bins_per_octave)
     gammas = TF.erb_gamma(alpha) if gamma is None else torch.full_like(freqs, gamma)
     lengths = TF.wavelet_lengths(freqs, alpha, sample_rate=rate, filter_scale=scale, gamma=gammas)
+    longest = float(lengths.max())
+    if not longest <= MAX_WAVELET:
+        raise ValueError(
+            f"f_min={low:g} Hz gives a wavelet of {longest:.3g} samples at {rate:g} Hz, longer "
+            f"than {MAX_WAVELET} ({MAX_WAVELET / rate:.0f} s): raise f_min"
+        )
     bandwidth = TF.CQT_WINDOWS[window_name][1]
     cutoffs = freqs * (1 + 0.5 * bandwidth * alpha / scale) + 0.5 * gammas
     if float(cutoffs.max()) > nyquist:

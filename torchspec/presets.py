@@ -243,7 +243,7 @@ class KaldiFbank(ExactBuffersModule):
         window_type: ``"povey"`` (default), ``"hanning"``, ``"hamming"``, ``"rectangular"``
             or ``"blackman"`` (with ``blackman_coeff``, default 0.42).
         energy_floor: floor of the log energy (as energy). Default 1.0.
-        dither: Gaussian dither amplitude. Default 0.0 (Kaldi's binaries use 1.0).
+        dither: Gaussian dither amplitude, in ``[0, 1e6]``. Default 0.0 (Kaldi's binaries use 1.0).
         device, dtype: where and in which dtype the window and banks are held.
 
     Shapes: input ``(..., time)`` (samples at ``sample_frequency``, any scale; Kaldi reads
@@ -326,7 +326,9 @@ class KaldiFbank(ExactBuffersModule):
                 f"need 0 <= low_freq < high_freq <= Nyquist ({nyquist} Hz); got low_freq "
                 f"{low_freq}, high_freq {high_freq} (= {high} Hz)"
             )
-        dither = check_number("dither", dither, at_least=0)
+        # Kaldi's dither is a noise amplitude in sample units (1.0 for int16-scaled audio); the
+        # bound, far above any use, keeps the noise's power spectrum finite in float32.
+        dither = check_number("dither", dither, at_least=0, at_most=1e6)
         energy_floor = check_number("energy_floor", energy_floor, at_least=0)
         self.sample_frequency, self.num_mel_bins = sample_frequency, num_mel_bins
         self.low_freq, self.high_freq = low_freq, high

@@ -100,7 +100,7 @@ def spectrogram(
     if normalized is not False:
         pairs = pairs / divisor
     if power == 2.0:
-        return squared_magnitude(pairs[..., 0, :], pairs[..., 1, :]).to(waveform.dtype)
+        return as_input_dtype(squared_magnitude(pairs[..., 0, :], pairs[..., 1, :]), waveform.dtype)
     return as_input_dtype(magnitude_power(conv.to_complex(pairs), power), waveform.dtype)
 
 
