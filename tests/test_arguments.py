@@ -90,7 +90,7 @@ CASES = [
 
 
 def test_every_layer_has_typed_arguments():
-    assert len(layers()) == 18
+    assert len(layers()) == 23
     assert len(CASES) > 400
 
 

@@ -165,6 +165,47 @@ REGISTRY: dict[str, list[Case]] = {
     "LibrosaMFCC": [
         Case(lambda: torchspec.presets.LibrosaMFCC(sr=SR, n_fft=64, n_mels=8, n_mfcc=5), wave),
     ],
+    "PCEN": [
+        Case(lambda: torchspec.PCEN(sample_rate=SR, hop_length=64), positive(5)),
+        Case(
+            lambda: torchspec.PCEN(n_channels=5, trainable=True, max_size=3, bias=1.0),
+            positive(5),
+        ),
+    ],
+    "SincFilterbank": [
+        Case(lambda: torchspec.SincFilterbank(n_filters=6, kernel_size=31, sample_rate=SR), wave),
+        Case(
+            lambda: torchspec.SincFilterbank(
+                n_filters=4, kernel_size=33, sample_rate=SR, hop_length=16, trainable=False
+            ),
+            wave,
+        ),
+    ],
+    "GaborFilterbank": [
+        Case(
+            lambda: torchspec.GaborFilterbank(
+                n_filters=6, kernel_size=31, sample_rate=SR, f_max=3900.0, hop_length=8
+            ),
+            wave,
+        ),
+        Case(
+            lambda: torchspec.GaborFilterbank(
+                n_filters=4, kernel_size=33, sample_rate=SR, f_max=3900.0, power=None
+            ),
+            wave,
+        ),
+    ],
+    "GaussianLowpass": [
+        Case(lambda: torchspec.GaussianLowpass(n_channels=5, kernel_size=9, hop_length=4), real(5)),
+    ],
+    "LEAF": [
+        Case(
+            lambda: torchspec.LEAF(
+                n_filters=6, sample_rate=SR, window_ms=4.0, stride_ms=2.0, f_max=3900.0
+            ),
+            wave,
+        ),
+    ],
     "InverseCQT": [
         Case(lambda: torchspec.InverseCQT(SR, 16, 500.0, 12), complex_spec(12)),
         Case(lambda: torchspec.InverseCQT(SR, 16, 500.0, 24, 24), complex_spec(24)),

@@ -252,4 +252,4 @@ def test_log_frequency_resolution_warning():
 
 
 def test_registry_is_the_contract_registry():
-    assert len(REGISTRY) == 18
+    assert len(REGISTRY) == 23

@@ -88,6 +88,18 @@ PLAUSIBLE: dict[str, st.SearchStrategy[object]] = {
     "melkwargs": st.none() | st.fixed_dictionaries({"n_fft": st.integers(16, 512)}),
     "speckwargs": st.none() | st.fixed_dictionaries({"n_fft": st.integers(16, 512)}),
     "dtype": st.sampled_from([None, torch.float32, torch.float64]),
+    "n_filters": st.integers(1, 64),
+    "kernel_size": st.integers(3, 401),
+    "n_channels": st.none() | st.integers(1, 64),
+    "gain": st.floats(0, 2),
+    "bias": st.floats(0, 5),
+    "time_constant": st.floats(0.01, 2),
+    "eps": st.floats(1e-12, 1),
+    "b": st.none() | st.floats(0.001, 1),
+    "max_size": st.integers(1, 5),
+    "width": st.floats(0, 0.6),
+    "window_ms": st.floats(1, 50),
+    "stride_ms": st.floats(1, 30),
 }
 
 
@@ -140,6 +152,8 @@ ROWS: dict[str, Callable[[torch.nn.Module], int | None]] = {
     "AmplitudeToDB": lambda m: None,
     "GriffinLim": lambda m: m.n_fft // 2 + 1,
     "InverseCQT": lambda m: m.n_bins,
+    "PCEN": lambda m: m.n_channels,
+    "GaussianLowpass": lambda m: m.n_channels,
 }
 COMPLEX_INPUT = {"InverseSpectrogram", "InverseCQT"}
 # The size of the feature axis of a waveform layer's output, and where it is.
@@ -158,6 +172,9 @@ FEATURES: dict[str, Callable[[torch.nn.Module], tuple[int, int]]] = {
     "KaldiMFCC": lambda m: (-1, m.num_ceps),
     "LibrosaMelSpectrogram": lambda m: (-2, m.n_mels),
     "LibrosaMFCC": lambda m: (-2, m.n_mfcc),
+    "SincFilterbank": lambda m: (-2, m.n_filters),
+    "GaborFilterbank": lambda m: (-2, m.n_filters),
+    "LEAF": lambda m: (-2, m.filterbank.n_filters),
 }
 
 

@@ -1,8 +1,9 @@
 """torchspec: audio time-frequency layers for PyTorch.
 
 STFT as a strided convolution with fixed or trainable Fourier kernels, a log-frequency STFT, the
-inverse STFT, and heads on top (mel, MFCC, LFCC, decibels, CQT/VQT), all ``nn.Module`` layers
-with torchaudio's names and defaults; :mod:`torchspec.functional` holds their pure-function
+inverse STFT, and heads on top (mel, MFCC, LFCC, decibels, CQT/VQT, PCEN), all ``nn.Module``
+layers with torchaudio's names and defaults; learnable frontends (SincNet's filters, LEAF's
+Gabor filters, pooling and sPCEN); :mod:`torchspec.functional` holds their pure-function
 twins and every filterbank builder.
 """
 
@@ -13,19 +14,26 @@ from .checks import EmptyFilterWarning
 from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
 from .griffinlim import GriffinLim
+from .leaf import LEAF, GaborFilterbank, GaussianLowpass
 from .mel import InverseMelScale, MelScale, MelSpectrogram
+from .pcen import PCEN
 from .plotting import plot
 from .scaling import AmplitudeToDB
+from .sinc import SincFilterbank
 from .spectrogram import InverseSpectrogram, Spectrogram
 
 __all__ = [
     "CQT",
+    "LEAF",
     "LFCC",
     "MFCC",
+    "PCEN",
     "VQT",
     "AmplitudeToDB",
     "AudioLoadError",
     "EmptyFilterWarning",
+    "GaborFilterbank",
+    "GaussianLowpass",
     "GriffinLim",
     "InverseCQT",
     "InverseMFCC",
@@ -33,6 +41,7 @@ __all__ = [
     "InverseSpectrogram",
     "MelScale",
     "MelSpectrogram",
+    "SincFilterbank",
     "Spectrogram",
     "allow_tf32",
     "functional",

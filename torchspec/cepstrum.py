@@ -102,16 +102,16 @@ class MFCC(_Cepstrum):
         melkwargs: dict[str, Any] | None = None,
         *,
         lifter: float = 0.0,
-        trainable_mel: bool = False,
-        trainable_stft: bool = False,
+        trainable_mel: bool | str = False,
+        trainable_stft: bool | str = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         if melkwargs is not None and not isinstance(melkwargs, dict):
             raise TypeError(f"melkwargs must be a dict or None, got {melkwargs!r}")
         log_mels = check_bool("log_mels", log_mels)
-        trainable_mel = check_bool("trainable_mel", trainable_mel)
-        trainable_stft = check_bool("trainable_stft", trainable_stft)
+        trainable_mel = check_choice("trainable_mel", trainable_mel, (False, True, "parametric"))
+        trainable_stft = check_choice("trainable_stft", trainable_stft, (False, True, "window"))
         mel = MelSpectrogram(
             sample_rate,
             **(melkwargs or {}),
@@ -193,7 +193,7 @@ class LFCC(_Cepstrum):
         *,
         lifter: float = 0.0,
         trainable_filters: bool = False,
-        trainable_stft: bool = False,
+        trainable_stft: bool | str = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -202,7 +202,7 @@ class LFCC(_Cepstrum):
             raise TypeError(f"speckwargs must be a dict or None, got {speckwargs!r}")
         log_lf = check_bool("log_lf", log_lf)
         trainable_filters = check_bool("trainable_filters", trainable_filters)
-        trainable_stft = check_bool("trainable_stft", trainable_stft)
+        trainable_stft = check_choice("trainable_stft", trainable_stft, (False, True, "window"))
         super().__init__(
             n_bands=n_filter,
             n_coefficients=n_lfcc,

@@ -64,6 +64,9 @@ def _deprecated_onesided(onesided: bool | None) -> None:
         )
 
 
+MIN_WIDTH_HZ = 1.0  # narrowest half-width of a parametric mel band
+
+
 class FilterbankScale(ExactBuffersModule):
     fb: Tensor
 
@@ -80,19 +83,17 @@ class FilterbankScale(ExactBuffersModule):
         bank: Tensor,
         centres: Tensor,
         *,
-        trainable: bool,
+        trainable: bool | str,
         layer: str,
         device: torch.device | str | None,
         dtype: torch.dtype | None,
     ) -> None:
         super().__init__()
-        self.trainable, self._layer, self._centres = (
-            check_bool("trainable", trainable),
-            layer,
-            centres,
-        )
+        self.trainable, self._layer, self._centres = trainable, layer, centres
         dtype, device = check_dtype(dtype), check_device_arg(device)
         self.n_freq, self.n_filters = bank.shape
+        if self.trainable == "parametric":
+            return  # the subclass holds the parameters and builds the bank in filters()
         if self.trainable:
             self.fb = nn.Parameter(bank.to(device=device, dtype=layer_dtype(dtype)))
         else:
@@ -103,15 +104,22 @@ class FilterbankScale(ExactBuffersModule):
         """Centre frequency of every band in Hz, ``(n_filters,)`` float64."""
         return self._centres.clone()
 
+    def filters(self) -> Tensor:
+        """The filterbank in use now, ``(n_freq, n_filters)``."""
+        return self.fb.clamp(min=0) if self.trainable else self.fb
+
     def forward(self, specgram: Tensor) -> Tensor:
         """Args: specgram ``(..., n_freq, time)``. Returns ``(..., n_filters, time)``."""
         check_spectrogram(specgram, self.n_freq, self._layer)
         check_linear_frequency(specgram, self._layer)
-        bank = self.fb.clamp(min=0) if self.trainable else self.fb
-        return TF.apply_filterbank(specgram, bank)
+        return TF.apply_filterbank(specgram, self.filters())
 
 
 class MelScale(FilterbankScale):
+    centre_logit: Tensor
+    lower_logit: Tensor
+    upper_logit: Tensor
+
     """Turn a linear-frequency STFT into a mel-frequency one. Drop-in for torchaudio's.
 
     Band ``m`` is a triangle rising from edge ``m`` to 1 at edge ``m + 1`` and falling to 0 at
@@ -131,8 +139,15 @@ class MelScale(FilterbankScale):
     :func:`torchspec.functional.apply_filterbank`.
 
     Keyword-only args:
-        trainable: make the filterbank ``fb`` (``(n_stft, n_mels)``) an ``nn.Parameter``, used
-            as ``fb.clamp(min=0)`` so bands stay non-negative.
+        trainable: True makes the filterbank ``fb`` (``(n_stft, n_mels)``) an
+            ``nn.Parameter``, used as ``fb.clamp(min=0)`` so bands stay non-negative.
+            ``"parametric"`` learns only each band's centre and its lower and upper half-width
+            (3 numbers a band; the triangles stay triangles), initialised to this filterbank:
+            ``centre = mel_to_hz(mel_max * sigmoid(centre_logit))`` lies in ``(0,
+            sample_rate / 2)`` and the half-widths ``1 + (sample_rate / 2 - 1) *
+            sigmoid(lower_logit)`` (and ``upper_logit``) lie in ``[1, sample_rate / 2]`` Hz,
+            whatever the optimiser does (bands may cross each other). The state dict holds
+            these three ``(n_mels,)`` parameters only.
         device, dtype: where and in which dtype the filterbank is held.
 
     Shapes: input ``(..., n_stft, time)``; output ``(..., n_mels, time)``.
@@ -148,16 +163,19 @@ class MelScale(FilterbankScale):
         norm: str | None = None,
         mel_scale: str = "htk",
         *,
-        trainable: bool = False,
+        trainable: bool | str = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
+        trainable = check_choice("trainable", trainable, (False, True, "parametric"))
         bank, edges, f_max = mel_filterbank_checked(
             n_mels, sample_rate, f_min, f_max, n_stft, norm, mel_scale
         )
         super().__init__(
             bank, edges[1:-1], trainable=trainable, layer="MelScale", device=device, dtype=dtype
         )
+        if trainable == "parametric":
+            self._init_parametric(edges, float(sample_rate), mel_scale, device, dtype)
         self.n_mels, self.sample_rate, self.f_min, self.f_max = (
             self.n_filters,
             sample_rate,
@@ -165,6 +183,61 @@ class MelScale(FilterbankScale):
             f_max,
         )
         self.n_stft, self.norm, self.mel_scale = n_stft, norm, mel_scale
+
+    def _init_parametric(
+        self,
+        edges: Tensor,
+        sample_rate: float,
+        mel_scale: str,
+        device: torch.device | str | None,
+        dtype: torch.dtype | None,
+    ) -> None:
+        self._mel_max = float(TF.hz_to_mel(torch.tensor(sample_rate / 2), mel_scale))
+        self._bin_hz = torch.linspace(0.0, sample_rate / 2, self.n_freq, dtype=torch.float64)
+        self._width_max = sample_rate / 2
+        fraction = TF.hz_to_mel(edges[1:-1], mel_scale) / self._mel_max
+
+        def width_logit(width: Tensor) -> Tensor:
+            share = (width - MIN_WIDTH_HZ) / (self._width_max - MIN_WIDTH_HZ)
+            return torch.logit(share.clamp(1e-6, 1 - 1e-6))
+
+        values = {
+            "centre_logit": torch.logit(fraction.clamp(1e-9, 1 - 1e-9)),
+            "lower_logit": width_logit(edges[1:-1] - edges[:-2]),
+            "upper_logit": width_logit(edges[2:] - edges[1:-1]),
+        }
+        for name, value in values.items():
+            tensor = value.to(device=device, dtype=layer_dtype(dtype))
+            self.register_parameter(name, nn.Parameter(tensor))
+
+    def centres(self) -> Tensor:
+        """Band centres in Hz now, ``(n_mels,)``, differentiable (parametric mode)."""
+        mel = self._mel_max * torch.sigmoid(self.centre_logit)
+        return TF.mel_to_hz(mel, self.mel_scale).to(self.centre_logit.dtype)
+
+    @property
+    def frequencies(self) -> Tensor:
+        """Centre frequency of every band in Hz, ``(n_mels,)`` float64 (the learnt ones in
+        parametric mode)."""
+        if self.trainable == "parametric":
+            return self.centres().detach().to(device="cpu", dtype=torch.float64)
+        return self._centres.clone()
+
+    def filters(self) -> Tensor:
+        """The filterbank in use now, ``(n_stft, n_mels)``."""
+        if self.trainable != "parametric":
+            return super().filters()
+        centre = self.centres()
+        bins = self._bin_hz.to(device=centre.device, dtype=centre.dtype)
+        lower, upper = self.half_widths()
+        return TF.parametric_triangles(bins, centre, lower, upper, slaney=self.norm == "slaney")
+
+    def half_widths(self) -> tuple[Tensor, Tensor]:
+        """Lower and upper half-widths in Hz now, in ``[1, sample_rate / 2]`` (parametric)."""
+        span = self._width_max - MIN_WIDTH_HZ
+        lower = MIN_WIDTH_HZ + span * torch.sigmoid(self.lower_logit)
+        upper = MIN_WIDTH_HZ + span * torch.sigmoid(self.upper_logit)
+        return lower, upper
 
 
 class MelSpectrogram(nn.Module):
@@ -207,8 +280,8 @@ class MelSpectrogram(nn.Module):
         norm: str | None = None,
         mel_scale: str = "htk",
         *,
-        trainable_mel: bool = False,
-        trainable_stft: bool = False,
+        trainable_mel: bool | str = False,
+        trainable_stft: bool | str = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -217,8 +290,8 @@ class MelSpectrogram(nn.Module):
             raise TypeError("power must be a number > 0 for a mel spectrogram, got None")
         if onesided is not None:
             check_bool("onesided", onesided)
-        trainable_mel = check_bool("trainable_mel", trainable_mel)
-        trainable_stft = check_bool("trainable_stft", trainable_stft)
+        trainable_mel = check_choice("trainable_mel", trainable_mel, (False, True, "parametric"))
+        trainable_stft = check_choice("trainable_stft", trainable_stft, (False, True, "window"))
         _deprecated_onesided(onesided)
         self.sample_rate, self.n_fft, self.n_mels = sample_rate, n_fft, n_mels
         self.spectrogram = Spectrogram(

@@ -27,6 +27,7 @@ from .filterbanks import (
     mel_to_hz,
     melscale_fbanks,
     pad_window,
+    parametric_triangles,
     relative_bandwidth,
     sparsify_kernels,
     sparsify_rows,
@@ -36,6 +37,7 @@ from .filterbanks import (
 )
 from .filtering import apply_filterbank, filterbank_pinv, inverse_filterbank, nnls
 from .griffinlim import griffinlim
+from .pcen import max_filter, pcen, smooth, smoothing_coefficient
 from .resample import upsample
 from .scaling import DB_to_amplitude, amplitude_to_DB, amplitude_to_db
 from .spectral import (
@@ -75,6 +77,7 @@ __all__ = [
     "log_frequencies",
     "magnitude_power",
     "make_window",
+    "max_filter",
     "mel_frequencies",
     "mel_to_hz",
     "melscale_fbanks",
@@ -82,7 +85,11 @@ __all__ = [
     "nnls",
     "norm_divisor",
     "pad_window",
+    "parametric_triangles",
+    "pcen",
     "relative_bandwidth",
+    "smooth",
+    "smoothing_coefficient",
     "sparsify_kernels",
     "sparsify_rows",
     "spectrogram",

@@ -198,6 +198,27 @@ def triangular_filterbank(bin_hz: Tensor, edges_hz: Tensor) -> Tensor:
     return torch.clamp(torch.minimum(rising, falling), min=0.0)
 
 
+def parametric_triangles(
+    bin_hz: Tensor, centre: Tensor, lower: Tensor, upper: Tensor, *, slaney: bool
+) -> Tensor:
+    """Triangles given by their centres and half-widths (differentiable in all three): filter
+    ``m`` rises from ``centre - lower`` to 1 at ``centre`` and falls to 0 at ``centre +
+    upper``; ``slaney`` divides it by ``(lower + upper) / 2`` (constant energy).
+
+    Args:
+        bin_hz: ``(n_freq,)`` bin frequencies in Hz.
+        centre, lower, upper: ``(n_filters,)`` in Hz; ``lower`` and ``upper`` > 0.
+
+    Returns:
+        ``(n_freq, n_filters)`` non-negative, in the dtype of ``centre``.
+    """
+    offset = bin_hz.to(centre.dtype)[:, None] - centre[None, :]
+    rising = 1 + offset / lower
+    falling = 1 - offset / upper
+    bank = torch.clamp(torch.minimum(rising, falling), min=0.0)
+    return bank * (2.0 / (lower + upper)) if slaney else bank
+
+
 def mel_frequencies(n_mels: int, *, f_min: float, f_max: float, mel_scale: str = "htk") -> Tensor:
     """``n_mels`` frequencies equally spaced in mels from ``f_min`` to ``f_max`` inclusive
     (librosa.mel_frequencies). The edges of ``n`` mel bands are ``mel_frequencies(n + 2, ...)``.
