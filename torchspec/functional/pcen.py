@@ -41,24 +41,30 @@ def smooth(ref: Tensor, b: Tensor, zi: Tensor | None = None) -> tuple[Tensor, Te
     """
     b = b.to(ref.dtype).reshape(-1, 1)  # (channels or 1, 1)
     decay = 1 - b
+    lead, (channels, frames) = ref.shape[:-2], ref.shape[-2:]
+    x = ref.reshape(-1, channels, frames)
     state = decay if zi is None else zi.to(ref.dtype)
-    previous = (state / decay).expand(*ref.shape[:-1], 1)  # M before the first frame
-    size = min(CHUNK, ref.shape[-1])
+    previous = (state / decay).expand(*lead, channels, 1).reshape(-1, channels, 1)
+    size = min(CHUNK, frames)
     steps = torch.arange(size, dtype=ref.dtype, device=ref.device)
-    lags = steps[:, None] - steps[None, :]  # (i, j): i - j
-    log_decay = torch.log(decay)[..., None]  # (channels, 1, 1)
+    lags = steps[None, :] - steps[:, None]  # (j, i): i - j, laid out for x @ weights
+    log_decay = torch.log(decay)[..., None]  # (channels or 1, 1, 1)
     weights = torch.where(lags >= 0, b[..., None] * torch.exp(lags.clamp_min(0) * log_decay), 0)
-    carry = torch.exp((steps + 1) * log_decay[..., 0])  # (channels, size): (1 - b)**(i + 1)
+    carry = torch.exp((steps + 1) * log_decay[..., 0])  # (channels or 1, size): (1 - b)**(i+1)
+    shared = weights.shape[0] == 1
     pieces = []
-    for start in range(0, ref.shape[-1], size):
-        chunk = ref[..., start : start + size]
+    for start in range(0, frames, size):
+        chunk = x[..., start : start + size]
         n = chunk.shape[-1]
-        out = torch.matmul(weights[..., :n, :n], chunk.unsqueeze(-1)).squeeze(-1)
+        if shared:  # one GEMM: (batch * channels, n) @ (n, n)
+            out = torch.matmul(chunk, weights[0, :n, :n])
+        else:  # one GEMM per channel: (channels, batch, n) @ (channels, n, n)
+            out = torch.matmul(chunk.transpose(0, 1), weights[:, :n, :n]).transpose(0, 1)
         out = out + carry[..., :n] * previous
         pieces.append(out)
         previous = out[..., -1:]
     smoothed = torch.cat(pieces, dim=-1) if len(pieces) > 1 else pieces[0]
-    return smoothed, decay * previous
+    return smoothed.reshape(ref.shape), (decay * previous).reshape(*lead, channels, 1)
 
 
 def max_filter(x: Tensor, size: int) -> Tensor:
