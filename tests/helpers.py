@@ -39,3 +39,19 @@ def direct_dft(y: np.ndarray, freqs: np.ndarray, n_fft: int, hop: int) -> np.nda
     frames = np.stack([padded[t * hop : t * hop + n_fft] for t in range(n_frames)])
     basis = np.exp(-2j * np.pi * np.outer(freqs, n) / SAMPLE_RATE) * window
     return basis @ frames.T
+
+
+def public_layers() -> dict[str, type]:
+    """Every ``nn.Module`` class in ``torchspec.__all__`` and ``torchspec.presets.__all__``."""
+    import inspect
+
+    import torchspec
+    from torchspec import presets
+
+    found = {}
+    for module in (torchspec, presets):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) and issubclass(obj, torch.nn.Module):
+                found[name] = obj
+    return found

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import public_layers
 
 import torchspec
 from torchspec import presets
@@ -33,14 +34,7 @@ FORWARDED = {
 INF_ALLOWED = {"norm"}
 
 
-def layers() -> dict[str, type]:
-    found = {}
-    for module in (torchspec, presets):
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if inspect.isclass(obj) and issubclass(obj, torch.nn.Module):
-                found[name] = obj
-    return found
+layers = public_layers
 
 
 def arguments(name: str, cls: type) -> list[tuple[str, str]]:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import public_layers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import torchspec
-from torchspec import presets
 
 EXAMPLES = int(os.environ.get("TORCHSPEC_FUZZ_EXAMPLES", "300"))
 PACKAGE = Path(torchspec.__file__).parent
@@ -103,14 +103,7 @@ PLAUSIBLE: dict[str, st.SearchStrategy[object]] = {
 }
 
 
-def layers() -> dict[str, type]:
-    found = {}
-    for module in (torchspec, presets):
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if inspect.isclass(obj) and issubclass(obj, torch.nn.Module):
-                found[name] = obj
-    return found
+layers = public_layers
 
 
 def parameters(cls: type) -> dict[str, str]:

@@ -14,6 +14,23 @@ def layer_dtype(dtype: torch.dtype | None) -> torch.dtype:
     return torch.get_default_dtype() if dtype is None else dtype
 
 
+def register_learnable(
+    module: nn.Module,
+    name: str,
+    value: Tensor,
+    *,
+    trainable: bool,
+    device: torch.device | str | None,
+    dtype: torch.dtype | None,
+) -> None:
+    """``value`` as parameter ``name`` (trainable) or persistent buffer, in the layer's dtype."""
+    tensor = value.detach().to(device=device, dtype=layer_dtype(dtype))
+    if trainable:
+        module.register_parameter(name, nn.Parameter(tensor))
+    else:
+        module.register_buffer(name, tensor)
+
+
 class ExactBuffersModule(nn.Module):
     """An ``nn.Module`` that keeps a float64 master copy of each constant buffer.
 

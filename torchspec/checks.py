@@ -64,6 +64,17 @@ def check_int(name: str, value: object, *, minimum: int, maximum: int | None = N
     return value
 
 
+MAX_TAPS = 2**16 + 1  # longest learnable filter or pooling window (4 s at 16 kHz)
+
+
+def check_taps(value: object) -> int:
+    """``kernel_size`` of a centred filter: an odd integer in ``[3, MAX_TAPS]``."""
+    taps = check_int("kernel_size", value, minimum=3, maximum=MAX_TAPS)
+    if taps % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (a centred filter), got {taps}")
+    return taps
+
+
 def check_optional_int(
     name: str, value: object, *, minimum: int, maximum: int | None = None
 ) -> int | None:

@@ -10,8 +10,9 @@ from torch import Tensor, nn
 
 from . import conv
 from . import functional as TF
-from .base import layer_dtype
+from .base import register_learnable
 from .checks import (
+    MAX_TAPS,
     check_band_limits,
     check_bool,
     check_device,
@@ -21,6 +22,7 @@ from .checks import (
     check_number,
     check_power,
     check_spectrogram,
+    check_taps,
     check_waveform,
     compute_dtype,
     empty_batch,
@@ -29,7 +31,6 @@ from .functional.spectral import as_input_dtype
 from .pcen import PCEN
 
 FWHM_TO_SIGMA = math.sqrt(2 * math.log(2))
-MAX_TAPS = 2**16 + 1  # longest filter or pooling window (4 s at 16 kHz)
 
 
 def _bounded(value: Tensor, low: float, high: float) -> Tensor:
@@ -101,9 +102,7 @@ class GaborFilterbank(nn.Module):
     ) -> None:
         super().__init__()
         self.n_filters = check_int("n_filters", n_filters, minimum=1)
-        self.kernel_size = check_int("kernel_size", kernel_size, minimum=3, maximum=MAX_TAPS)
-        if self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (a centred filter), got {kernel_size}")
+        self.kernel_size = check_taps(kernel_size)
         self.sample_rate = check_number("sample_rate", sample_rate, above=0)
         _, f_min, f_max = check_band_limits(self.sample_rate, f_min, f_max)
         self.hop_length = check_int("hop_length", hop_length, minimum=1)
@@ -118,11 +117,9 @@ class GaborFilterbank(nn.Module):
             "width_logit": _bounded(sigma, self.sigma_min, self.sigma_max),
         }
         for name, value in values.items():
-            tensor = value.to(device=device, dtype=layer_dtype(dtype))
-            if self.trainable:
-                self.register_parameter(name, nn.Parameter(tensor))
-            else:
-                self.register_buffer(name, tensor)
+            register_learnable(
+                self, name, value, trainable=self.trainable, device=device, dtype=dtype
+            )
         taps = torch.arange(self.kernel_size, dtype=torch.float64) - self.kernel_size // 2
         self.register_buffer("_taps", taps.to(device=device), persistent=False)
 
@@ -223,14 +220,15 @@ class GaussianLowpass(nn.Module):
         width = check_number("width", width, above=self.width_min, below=self.width_max)
         self.trainable = check_bool("trainable", trainable)
         dtype, device = check_dtype(dtype), check_device_arg(device)
-        value = _bounded(
-            torch.full((self.n_channels,), width, dtype=torch.float64), 2 / self.kernel_size, 0.5
+        start = torch.full((self.n_channels,), width, dtype=torch.float64)
+        register_learnable(
+            self,
+            "width_logit",
+            _bounded(start, self.width_min, self.width_max),
+            trainable=self.trainable,
+            device=device,
+            dtype=dtype,
         )
-        tensor = value.to(device=device, dtype=layer_dtype(dtype))
-        if self.trainable:
-            self.width_logit = nn.Parameter(tensor)
-        else:
-            self.register_buffer("width_logit", tensor)
 
     def widths(self) -> Tensor:
         """``s_c`` now, ``(n_channels,)`` (differentiable)."""

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from . import conv
 from . import functional as TF
-from .base import layer_dtype
+from .base import register_learnable
 from .checks import (
     check_bool,
     check_device,
@@ -18,6 +18,7 @@ from .checks import (
     check_dtype,
     check_int,
     check_number,
+    check_taps,
     check_waveform,
     compute_dtype,
     empty_batch,
@@ -79,9 +80,7 @@ class SincFilterbank(nn.Module):
     ) -> None:
         super().__init__()
         self.n_filters = check_int("n_filters", n_filters, minimum=1)
-        self.kernel_size = check_int("kernel_size", kernel_size, minimum=3, maximum=2**16 + 1)
-        if self.kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd (a centred filter), got {kernel_size}")
+        self.kernel_size = check_taps(kernel_size)
         self.sample_rate = check_number("sample_rate", sample_rate, above=0)
         self.hop_length = check_int("hop_length", hop_length, minimum=1)
         nyquist = self.sample_rate / 2
@@ -96,11 +95,9 @@ class SincFilterbank(nn.Module):
         low_logit = torch.logit((low - 1) / (nyquist - 2))
         band_logit = torch.logit((high - low - 1) / (nyquist - low - 1))
         for name, value in (("low_logit", low_logit), ("band_logit", band_logit)):
-            tensor = value.to(device=device, dtype=layer_dtype(dtype))
-            if self.trainable:
-                self.register_parameter(name, nn.Parameter(tensor))
-            else:
-                self.register_buffer(name, tensor)
+            register_learnable(
+                self, name, value, trainable=self.trainable, device=device, dtype=dtype
+            )
         n = torch.arange(self.kernel_size, dtype=torch.float64) - self.kernel_size // 2
         self.register_buffer("_taps", n.to(device=device), persistent=False)
         window = torch.hamming_window(self.kernel_size, periodic=False, dtype=torch.float64)
