@@ -253,3 +253,19 @@ def test_log_frequency_resolution_warning():
 
 def test_registry_is_the_contract_registry():
     assert len(REGISTRY) == 23
+
+
+def test_cqt_wavelets_too_short_to_resolve_warn():
+    """VQT with ``gamma=20000`` Hz: ``L = sr / (f / alpha + gamma)``-short wavelets
+    (librosa.filters.wavelet_lengths) of under 2 samples, which resolve nothing."""
+    import librosa
+
+    freqs = librosa.cqt_frequencies(48, fmin=32.70)
+    lengths, _ = librosa.filters.wavelet_lengths(freqs=freqs, sr=22050, gamma=20000.0)
+    short = int((lengths < 2).sum())
+    assert short > 0
+    with pytest.warns(EmptyFilterWarning, match=f"{short} of 48 bins have wavelets shorter"):
+        torchspec.VQT(f_min=32.70, n_bins=48, gamma=20000.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EmptyFilterWarning)
+        CQT()

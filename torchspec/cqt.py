@@ -17,6 +17,7 @@ One layer, two routes that compute the same function:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,7 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
+    EmptyFilterWarning,
     check_bool,
     check_choice,
     check_complex_spectrogram,
@@ -102,6 +104,15 @@ def wavelet_plan(
         raise ValueError(
             f"f_min={low:g} Hz gives a wavelet of {longest:.3g} samples at {rate:g} Hz, longer "
             f"than {MAX_WAVELET} ({MAX_WAVELET / rate:.0f} s): raise f_min"
+        )
+    short = int((lengths < 2).sum())
+    if short:
+        warnings.warn(
+            f"{short} of {n_bins} bins have wavelets shorter than 2 samples (the shortest "
+            f"{float(lengths.min()):.2f}): a wavelet of one sample does not resolve its "
+            "frequency. Raise filter_scale, lower gamma or lower the top bin",
+            EmptyFilterWarning,
+            stacklevel=4,
         )
     bandwidth = TF.CQT_WINDOWS[window_name][1]
     cutoffs = freqs * (1 + 0.5 * bandwidth * alpha / scale) + 0.5 * gammas
