@@ -103,7 +103,8 @@ def allow_tf32(enabled: bool = True) -> Iterator[None]:
     """Let the convolution routes use TF32 on CUDA inside this context (off by default).
 
     cuDNN runs float32 convolutions in TF32 on Ampere and newer GPUs unless told not to, which
-    costs about three digits (1e-3 relative) on the trainable STFT and the direct CQT route.
+    costs about three digits (1e-3 relative) on the trainable STFT, the direct CQT route and the
+    learnable filterbanks (:func:`conv1d`).
     torchspec's convolutions therefore run in full float32 unless asked otherwise::
 
         with torchspec.allow_tf32():
@@ -142,13 +143,18 @@ def analyse(x: Tensor, kernels: Tensor, framing: Framing, layer: str) -> Tensor:
     signal, lead = framing.frame(x, layer)
     n_freq = kernels.shape[0]
     weight = kernels.reshape(2 * n_freq, 1, framing.n_fft)
+    out = conv1d(signal.unsqueeze(1), weight, stride=framing.hop_length)
+    return out.reshape(*lead, n_freq, 2, out.shape[-1])
+
+
+def conv1d(signal: Tensor, weight: Tensor, *, stride: int, groups: int = 1) -> Tensor:
+    """``F.conv1d`` under the package's cuDNN flags (:func:`conv_flags`: no TF32 unless
+    :func:`allow_tf32`). Every convolution of torchspec goes through here."""
     flags = conv_flags(signal.device)
     if flags is None:
-        out = F.conv1d(signal.unsqueeze(1), weight, stride=framing.hop_length)
-    else:
-        with torch.backends.cudnn.flags(**flags):
-            out = F.conv1d(signal.unsqueeze(1), weight, stride=framing.hop_length)
-    return out.reshape(*lead, n_freq, 2, out.shape[-1])
+        return F.conv1d(signal, weight, stride=stride, groups=groups)
+    with torch.backends.cudnn.flags(**flags):
+        return F.conv1d(signal, weight, stride=stride, groups=groups)
 
 
 def to_complex(pairs: Tensor) -> Tensor:

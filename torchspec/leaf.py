@@ -250,7 +250,7 @@ class GaussianLowpass(nn.Module):
         dtype = compute_dtype(x.dtype)
         lead, (channels, length) = x.shape[:-2], x.shape[-2:]
         signal = F.pad(x.to(dtype).reshape(-1, channels, length), (self.kernel_size // 2,) * 2)
-        out = F.conv1d(
+        out = conv.conv1d(
             signal, self.filters(dtype).unsqueeze(1), stride=self.hop_length, groups=channels
         )
         return as_input_dtype(out.reshape(*lead, channels, out.shape[-1]), x.dtype)

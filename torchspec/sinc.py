@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import conv
@@ -142,7 +141,7 @@ class SincFilterbank(nn.Module):
         framing = conv.Framing(self.kernel_size, self.hop_length, 0, self.center, "constant")
         signal, lead = framing.frame(waveform.to(dtype), "SincFilterbank")
         kernels = self.filters(dtype).unsqueeze(1)
-        out = F.conv1d(signal.unsqueeze(1), kernels, stride=self.hop_length)
+        out = conv.conv1d(signal.unsqueeze(1), kernels, stride=self.hop_length)
         return as_input_dtype(out.reshape(*lead, *out.shape[-2:]), waveform.dtype)
 
     def extra_repr(self) -> str:
