@@ -27,7 +27,7 @@ from .checks import (
     compute_dtype,
     empty_batch,
 )
-from .functional.spectral import as_input_dtype
+from .functional.spectral import as_input_dtype, pairs_power
 from .pcen import PCEN
 
 FWHM_TO_SIGMA = math.sqrt(2 * math.log(2))
@@ -163,12 +163,7 @@ class GaborFilterbank(nn.Module):
         # kernels are phi itself (symmetric envelope, phase exp(i eta t) as in LEAF).
         kernels = self._pairs(dtype)  # (n_filters, 2, K)
         pairs = conv.analyse(waveform.to(dtype), kernels, framing, "GaborFilterbank")
-        if self.power == 2.0:
-            return as_input_dtype(
-                TF.squared_magnitude(pairs[..., 0, :], pairs[..., 1, :]), waveform.dtype
-            )
-        out = TF.magnitude_power(conv.to_complex(pairs), self.power)
-        return as_input_dtype(out, waveform.dtype)
+        return as_input_dtype(pairs_power(pairs, self.power), waveform.dtype)
 
     def extra_repr(self) -> str:
         return (

@@ -99,9 +99,15 @@ def spectrogram(
     pairs = conv.analyse(x, kernels.to(dtype), framing, "Spectrogram")
     if normalized is not False:
         pairs = pairs / divisor
+    return as_input_dtype(pairs_power(pairs, power), waveform.dtype)
+
+
+def pairs_power(pairs: Tensor, power: float | None) -> Tensor:
+    """``|X| ** power`` (or ``X`` for None) of :func:`torchspec.conv.analyse`'s
+    ``(..., n_freq, 2, frames)`` real pairs; power 2 without building a complex tensor."""
     if power == 2.0:
-        return as_input_dtype(squared_magnitude(pairs[..., 0, :], pairs[..., 1, :]), waveform.dtype)
-    return as_input_dtype(magnitude_power(conv.to_complex(pairs), power), waveform.dtype)
+        return squared_magnitude(pairs[..., 0, :], pairs[..., 1, :])
+    return magnitude_power(conv.to_complex(pairs), power)
 
 
 def as_input_dtype(out: Tensor, dtype: torch.dtype) -> Tensor:
