@@ -31,6 +31,20 @@ def register_learnable(
         module.register_buffer(name, tensor)
 
 
+def bounded(logit: Tensor, low: float | Tensor, high: float | Tensor) -> Tensor:
+    """``low + (high - low) * sigmoid(logit)``: a learnable value that no optimiser step can
+    move out of ``(low, high)`` (the reparametrisation of every learnable frontend)."""
+    return low + (high - low) * torch.sigmoid(logit)
+
+
+def bounded_logit(
+    value: Tensor, low: float | Tensor, high: float | Tensor, *, margin: float = 1e-6
+) -> Tensor:
+    """The logit that :func:`bounded` maps to ``value`` (kept ``margin`` inside the interval,
+    so a value on an edge starts finite)."""
+    return torch.logit(((value - low) / (high - low)).clamp(margin, 1 - margin))
+
+
 class ExactBuffersModule(nn.Module):
     """An ``nn.Module`` that keeps a float64 master copy of each constant buffer.
 

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from . import conv
 from . import functional as TF
-from .base import register_learnable
+from .base import bounded, bounded_logit, register_learnable
 from .checks import (
     MAX_TAPS,
     check_band_limits,
@@ -31,11 +31,6 @@ from .functional.spectral import as_input_dtype, pairs_power
 from .pcen import PCEN
 
 FWHM_TO_SIGMA = math.sqrt(2 * math.log(2))
-
-
-def _bounded(value: Tensor, low: float, high: float) -> Tensor:
-    """``logit`` of ``value`` mapped from ``(low, high)`` to ``(0, 1)``."""
-    return torch.logit(((value - low) / (high - low)).clamp(1e-6, 1 - 1e-6))
 
 
 def gabor_init_from_mel(
@@ -113,8 +108,8 @@ class GaborFilterbank(nn.Module):
         self.sigma_max = self.kernel_size * FWHM_TO_SIGMA / math.pi
         centre, sigma = gabor_init_from_mel(self.n_filters, self.sample_rate, f_min, f_max)
         values = {
-            "centre_logit": _bounded(centre, 0.0, math.pi),
-            "width_logit": _bounded(sigma, self.sigma_min, self.sigma_max),
+            "centre_logit": bounded_logit(centre, 0.0, math.pi),
+            "width_logit": bounded_logit(sigma, self.sigma_min, self.sigma_max),
         }
         for name, value in values.items():
             register_learnable(
@@ -219,7 +214,7 @@ class GaussianLowpass(nn.Module):
         register_learnable(
             self,
             "width_logit",
-            _bounded(start, self.width_min, self.width_max),
+            bounded_logit(start, self.width_min, self.width_max),
             trainable=self.trainable,
             device=device,
             dtype=dtype,
@@ -227,7 +222,7 @@ class GaussianLowpass(nn.Module):
 
     def widths(self) -> Tensor:
         """``s_c`` now, ``(n_channels,)`` (differentiable)."""
-        return self.width_min + (self.width_max - self.width_min) * torch.sigmoid(self.width_logit)
+        return bounded(self.width_logit, self.width_min, self.width_max)
 
     def filters(self, dtype: torch.dtype | None = None) -> Tensor:
         """The pooling windows now, ``(n_channels, kernel_size)``."""

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as TF
-from .base import ExactBuffersModule, layer_dtype
+from .base import ExactBuffersModule, bounded, bounded_logit, layer_dtype, register_learnable
 from .checks import (
     check_band_limits,
     check_bool,
@@ -195,24 +195,19 @@ class MelScale(FilterbankScale):
         self._mel_max = float(TF.hz_to_mel(torch.tensor(sample_rate / 2), mel_scale))
         self._bin_hz = torch.linspace(0.0, sample_rate / 2, self.n_freq, dtype=torch.float64)
         self._width_max = sample_rate / 2
-        fraction = TF.hz_to_mel(edges[1:-1], mel_scale) / self._mel_max
-
-        def width_logit(width: Tensor) -> Tensor:
-            share = (width - MIN_WIDTH_HZ) / (self._width_max - MIN_WIDTH_HZ)
-            return torch.logit(share.clamp(1e-6, 1 - 1e-6))
-
+        centre_mel = TF.hz_to_mel(edges[1:-1], mel_scale)
+        widths = (edges[1:-1] - edges[:-2], edges[2:] - edges[1:-1])
         values = {
-            "centre_logit": torch.logit(fraction.clamp(1e-9, 1 - 1e-9)),
-            "lower_logit": width_logit(edges[1:-1] - edges[:-2]),
-            "upper_logit": width_logit(edges[2:] - edges[1:-1]),
+            "centre_logit": bounded_logit(centre_mel, 0.0, self._mel_max, margin=1e-9),
+            "lower_logit": bounded_logit(widths[0], MIN_WIDTH_HZ, self._width_max),
+            "upper_logit": bounded_logit(widths[1], MIN_WIDTH_HZ, self._width_max),
         }
         for name, value in values.items():
-            tensor = value.to(device=device, dtype=layer_dtype(dtype))
-            self.register_parameter(name, nn.Parameter(tensor))
+            register_learnable(self, name, value, trainable=True, device=device, dtype=dtype)
 
     def centres(self) -> Tensor:
         """Band centres in Hz now, ``(n_mels,)``, differentiable (parametric mode)."""
-        mel = self._mel_max * torch.sigmoid(self.centre_logit)
+        mel = bounded(self.centre_logit, 0.0, self._mel_max)
         return TF.mel_to_hz(mel, self.mel_scale).to(self.centre_logit.dtype)
 
     @property
@@ -234,10 +229,8 @@ class MelScale(FilterbankScale):
 
     def half_widths(self) -> tuple[Tensor, Tensor]:
         """Lower and upper half-widths in Hz now, in ``[1, sample_rate / 2]`` (parametric)."""
-        span = self._width_max - MIN_WIDTH_HZ
-        lower = MIN_WIDTH_HZ + span * torch.sigmoid(self.lower_logit)
-        upper = MIN_WIDTH_HZ + span * torch.sigmoid(self.upper_logit)
-        return lower, upper
+        lower = bounded(self.lower_logit, MIN_WIDTH_HZ, self._width_max)
+        return lower, bounded(self.upper_logit, MIN_WIDTH_HZ, self._width_max)
 
 
 class MelSpectrogram(nn.Module):

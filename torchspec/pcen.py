@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as TF
-from .base import layer_dtype
+from .base import register_learnable
 from .checks import (
     check_bool,
     check_device_arg,
@@ -115,8 +115,8 @@ class PCEN(nn.Module):
             ("power_logit", math.log(power / (1 - power))),
             ("b_logit", math.log(b / (1 - b))),
         ):
-            tensor = torch.full((self.n_channels,), value, dtype=layer_dtype(dtype), device=device)
-            self.register_parameter(name, nn.Parameter(tensor))
+            start = torch.full((self.n_channels,), value, dtype=torch.float64)
+            register_learnable(self, name, start, trainable=True, device=device, dtype=dtype)
 
     def parameters_now(self) -> dict[str, Tensor | float]:
         """The current gain, bias, power and ``b`` (floats, or ``(n_channels,)`` tensors)."""

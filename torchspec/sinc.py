@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from . import conv
 from . import functional as TF
-from .base import register_learnable
+from .base import bounded, bounded_logit, register_learnable
 from .checks import (
     check_bool,
     check_device,
@@ -91,8 +91,8 @@ class SincFilterbank(nn.Module):
         dtype, device = check_dtype(dtype), check_device_arg(device)
         edges = TF.mel_frequencies(self.n_filters + 1, f_min=f_min, f_max=f_max)
         low, high = edges[:-1], edges[1:]
-        low_logit = torch.logit((low - 1) / (nyquist - 2))
-        band_logit = torch.logit((high - low - 1) / (nyquist - low - 1))
+        low_logit = bounded_logit(low, 1.0, nyquist - 1)
+        band_logit = bounded_logit(high, low + 1, nyquist)
         for name, value in (("low_logit", low_logit), ("band_logit", band_logit)):
             register_learnable(
                 self, name, value, trainable=self.trainable, device=device, dtype=dtype
@@ -105,9 +105,8 @@ class SincFilterbank(nn.Module):
     def cutoffs(self) -> tuple[Tensor, Tensor]:
         """Low and high cut-offs in Hz now, ``(n_filters,)`` each (differentiable)."""
         nyquist = self.sample_rate / 2
-        low = 1 + (nyquist - 2) * torch.sigmoid(self.low_logit)
-        high = low + 1 + (nyquist - low - 1) * torch.sigmoid(self.band_logit)
-        return low, high
+        low = bounded(self.low_logit, 1.0, nyquist - 1)
+        return low, bounded(self.band_logit, low + 1, nyquist)
 
     @property
     def frequencies(self) -> Tensor:
