@@ -233,8 +233,9 @@ def check_device(x: Tensor, reference: Tensor, layer: str) -> None:
         )
 
 
-def check_spectrogram(x: object, n_freq: int, layer: str) -> None:
-    """A real spectrogram ``(..., n_freq, time)``: raise ``TypeError``/``ValueError`` if not."""
+def check_spectrogram(x: object, n_freq: int | None, layer: str) -> None:
+    """A real spectrogram ``(..., n_freq, time)`` (any row count for None): raise
+    ``TypeError``/``ValueError`` if not."""
     if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
         got = x.dtype if isinstance(x, Tensor) else type(x).__name__
         hint = (
@@ -246,10 +247,9 @@ def check_spectrogram(x: object, n_freq: int, layer: str) -> None:
             f"{layer} expects a real floating-point (power or magnitude) spectrogram; got "
             f"{got}: {hint}"
         )
-    if x.dim() < 2 or x.shape[-2] != n_freq:
-        raise ValueError(
-            f"{layer} expects shape (..., {n_freq}, time) (n_stft={n_freq}); got {tuple(x.shape)}"
-        )
+    if x.dim() < 2 or (n_freq is not None and x.shape[-2] != n_freq):
+        rows = "(..., freq, time)" if n_freq is None else f"(..., {n_freq}, time) (n_stft={n_freq})"
+        raise ValueError(f"{layer} expects shape {rows}; got {tuple(x.shape)}")
 
 
 def check_complex_spectrogram(x: object, n_freq: int, layer: str, hint: str) -> None:

@@ -142,8 +142,7 @@ class PCEN(nn.Module):
         Returns:
             ``(..., channels, frames)``, and the state ``(..., channels, 1)`` if asked.
         """
-        channels = self.n_channels if self.n_channels is not None else _rows(specgram)
-        check_spectrogram(specgram, channels, "PCEN")
+        check_spectrogram(specgram, self.n_channels, "PCEN")
         check_non_negative(specgram, "PCEN", "spectrogram")
         out, zf = TF.pcen(
             specgram, **self.parameters_now(), eps=self.eps, max_size=self.max_size, zi=zi
@@ -158,8 +157,3 @@ class PCEN(nn.Module):
             f"gain={self.gain}, bias={self.bias}, power={self.power}, b={self.b:.4g}, "
             f"eps={self.eps}, max_size={self.max_size}"
         )
-
-
-def _rows(x: object) -> int:
-    """The row count of ``(..., rows, frames)``, or -1 (then the shape check explains)."""
-    return int(x.shape[-2]) if isinstance(x, Tensor) and x.dim() >= 2 else -1
