@@ -55,3 +55,7 @@ def public_layers() -> dict[str, type]:
             if inspect.isclass(obj) and issubclass(obj, torch.nn.Module):
                 found[name] = obj
     return found
+
+
+# Constructor arguments without a default, and a value each layer can be built with.
+REQUIRED_ARGUMENTS = {"InverseMelScale": {"n_stft": 201}, "InverseMFCC": {"n_mfcc": 13}}

@@ -15,15 +15,13 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from helpers import public_layers
+from helpers import REQUIRED_ARGUMENTS, public_layers
 
 import torchspec
 from torchspec import presets
 from torchspec.features import FeatureSpec
 from torchspec.presets import librosa_mel_kwargs
 
-# Arguments without a default, and the value each layer needs.
-REQUIRED = {"InverseMelScale": {"n_stft": 201}, "InverseMFCC": {"n_mfcc": 13}}
 # Signatures that a layer's **kwargs forward to.
 FORWARDED = {
     "KaldiMFCC": presets.KaldiFbank.__init__,
@@ -78,7 +76,7 @@ CASES = [
     pytest.param(name, argument, value, error, id=f"{name}-{argument}-{value!r}")
     for name, cls in layers().items()
     for argument, annotation in arguments(name, cls)
-    if argument not in REQUIRED.get(name, {})
+    if argument not in REQUIRED_ARGUMENTS.get(name, {})
     for value, error in bad_values(annotation, argument)
 ]
 
@@ -91,7 +89,7 @@ def test_every_layer_has_typed_arguments():
 @pytest.mark.parametrize(("name", "argument", "value", "error"), CASES)
 def test_bad_argument_is_named(name, argument, value, error):
     cls = layers()[name]
-    kwargs = {**REQUIRED.get(name, {}), argument: value}
+    kwargs = {**REQUIRED_ARGUMENTS.get(name, {}), argument: value}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(error, match=argument):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import public_layers
+from helpers import REQUIRED_ARGUMENTS, public_layers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,7 +135,6 @@ def constructor(draw: st.DrawFn, cls: type, required: dict[str, object]) -> dict
     return kwargs
 
 
-REQUIRED = {"InverseMelScale": {"n_stft": 201}, "InverseMFCC": {"n_mfcc": 13}}
 # Input kind of each layer and, for spectrogram inputs, the row count the layer expects.
 ROWS: dict[str, Callable[[torch.nn.Module], int | None]] = {
     "InverseSpectrogram": lambda m: m.n_freq,
@@ -201,7 +200,7 @@ def raised_by_torchspec(error: BaseException) -> bool:
 
 def check_layer(name: str, data: st.DataObject) -> None:
     cls = layers()[name]
-    kwargs = data.draw(constructor(cls, REQUIRED.get(name, {})), label="kwargs")
+    kwargs = data.draw(constructor(cls, REQUIRED_ARGUMENTS.get(name, {})), label="kwargs")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
