@@ -97,9 +97,10 @@ def test_bad_inverse_length():
         InverseSpectrogram(400)(torch.zeros(201, 10, dtype=torch.complex64), length=-1)
 
 
-def test_frequencies_need_sample_rate():
-    with pytest.raises(ValueError, match="sample_rate"):
-        _ = Spectrogram(400).frequencies
+def test_frequencies_without_sample_rate_are_none():
+    # A property must not raise: torch.jit.trace and torch.jit.script read every property.
+    assert Spectrogram(400).frequencies is None
+    assert Spectrogram(400, sample_rate=16000).frequencies[1] == 40.0
 
 
 def test_window_of_wrong_length():

@@ -1,7 +1,5 @@
 """Base module: constant tensors stay exact across dtype moves, checkpoints stay the truth."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 
@@ -101,7 +99,7 @@ class ExactBuffersModule(nn.Module):
         self._masters[name] = current.detach().to(device="cpu", dtype=torch.float64)
         return True
 
-    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> ExactBuffersModule:
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> "ExactBuffersModule":
         changed = [self._refresh_master(name) for name in list(self._masters)]
         if any(changed):
             self.rebuild_derived()

@@ -1,8 +1,6 @@
 """Cepstral heads: MFCC and LFCC (DCT of log filterbank energies) and InverseMFCC."""
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -25,6 +23,7 @@ from .checks import (
 )
 from .mel import MelSpectrogram
 from .spectrogram import Spectrogram
+from .tracing import scripting
 
 
 def _check_dct(dct_type: object, norm: object, lifter: object) -> tuple[int, str | None, float]:
@@ -37,9 +36,9 @@ def _check_dct(dct_type: object, norm: object, lifter: object) -> tuple[int, str
 
 
 class _Cepstrum(ExactBuffersModule):
-    dct_mat: Tensor
-
     """Log (or dB) of filterbank energies followed by a DCT along the band axis, with lifter."""
+
+    dct_mat: Tensor
 
     def __init__(
         self,
@@ -133,6 +132,8 @@ class MFCC(_Cepstrum):
         self.MelSpectrogram = mel
         self.sample_rate, self.n_mfcc, self.log_mels = sample_rate, n_mfcc, log_mels
 
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
+
     @property
     def frequencies(self) -> Tensor:
         """Centre frequency of every mel band in Hz, ``(n_mels,)`` float64."""
@@ -140,7 +141,8 @@ class MFCC(_Cepstrum):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_mfcc, frames)``."""
-        check_waveform(waveform, "MFCC")
+        if not scripting():
+            check_waveform(waveform, "MFCC")
         mel = self.MelSpectrogram(waveform.to(compute_dtype(waveform.dtype)))
         return self.cepstrum(mel, log=self.log_mels).to(waveform.dtype)
 
@@ -155,8 +157,6 @@ class MFCC(_Cepstrum):
 
 
 class LFCC(_Cepstrum):
-    filter_mat: Tensor
-
     """Linear-frequency cepstral coefficients. Drop-in for ``torchaudio.transforms.LFCC``.
 
     As :class:`MFCC`, with ``n_filter`` triangular filters equally spaced in Hz from ``f_min``
@@ -178,6 +178,8 @@ class LFCC(_Cepstrum):
 
     Shapes: input ``(..., time)``; output ``(..., n_lfcc, frames)``.
     """
+
+    filter_mat: Tensor
 
     def __init__(
         self,
@@ -232,6 +234,8 @@ class LFCC(_Cepstrum):
         self.sample_rate, self.n_filter, self.n_lfcc = sample_rate, n_filter, n_lfcc
         self.f_min, self.f_max, self.log_lf = f_min, f_max, log_lf
 
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
+
     @property
     def frequencies(self) -> Tensor:
         """Centre frequency of every linear filter in Hz, ``(n_filter,)`` float64."""
@@ -239,9 +243,10 @@ class LFCC(_Cepstrum):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_lfcc, frames)``."""
-        check_waveform(waveform, "LFCC")
+        if not scripting():
+            check_waveform(waveform, "LFCC")
         power = self.Spectrogram(waveform.to(compute_dtype(waveform.dtype)))
-        return self.from_spectrogram(power).to(waveform.dtype)
+        return self.lfcc(power).to(waveform.dtype)
 
     def from_spectrogram(self, specgram: Tensor) -> Tensor:
         """LFCCs of a precomputed power spectrogram ``(..., n_fft // 2 + 1, frames)``.
@@ -250,13 +255,15 @@ class LFCC(_Cepstrum):
         """
         check_spectrogram(specgram, self.filter_mat.shape[0], "LFCC.from_spectrogram")
         check_linear_frequency(specgram, "LFCC.from_spectrogram")
+        return self.lfcc(specgram)
+
+    def lfcc(self, specgram: Tensor) -> Tensor:
+        """LFCCs of a checked power spectrogram."""
         bank = self.filter_mat.clamp(min=0) if self.trainable_filters else self.filter_mat
         return self.cepstrum(TF.apply_filterbank(specgram, bank), log=self.log_lf)
 
 
 class InverseMFCC(ExactBuffersModule):
-    idct_mat: Tensor
-
     """Mel power spectrogram from MFCCs: undo the lifter, inverse DCT, dB to power.
 
     As librosa.feature.inverse.mfcc_to_mel: the ``n_mfcc`` coefficients are zero-extended to
@@ -276,6 +283,8 @@ class InverseMFCC(ExactBuffersModule):
 
     Shapes: input ``(..., n_mfcc, time)``; output ``(..., n_mels, time)``.
     """
+
+    idct_mat: Tensor
 
     def __init__(
         self,
@@ -314,5 +323,6 @@ class InverseMFCC(ExactBuffersModule):
 
     def forward(self, mfcc: Tensor) -> Tensor:
         """Args: mfcc ``(..., n_mfcc, time)``. Returns ``(..., n_mels, time)``."""
-        check_spectrogram(mfcc, self.n_mfcc, "InverseMFCC")
+        if not scripting():
+            check_spectrogram(mfcc, self.n_mfcc, "InverseMFCC")
         return TF.mfcc_to_mel(mfcc, self.idct_mat, log=self.log_mels)

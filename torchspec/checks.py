@@ -1,7 +1,5 @@
 """Validation at the boundary: parameters in ``__init__``, tensors in ``forward``."""
 
-from __future__ import annotations
-
 import math
 import warnings
 from collections.abc import Callable
@@ -10,6 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
+
+from .tracing import compiling
 
 
 class EmptyFilterWarning(UserWarning):
@@ -201,10 +201,38 @@ def empty_batch(x: Tensor, core: int, compute: Callable[[Tensor], Tensor]) -> Te
     empty batches). Returns None when there is at least one item.
     """
     lead = x.shape[: x.dim() - core]
-    if len(lead) == 0 or lead.numel() != 0:
+    if all(size != 0 for size in lead):  # not lead.numel(): export would fix the batch size
         return None
     item = compute(x.new_zeros(x.shape[x.dim() - core :]))
     return item.new_empty((*lead, *item.shape))
+
+
+def check_real(x: object, layer: str) -> None:
+    """Raise ``TypeError`` unless ``x`` is a real floating-point tensor (a spectrogram)."""
+    if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
+        got = x.dtype if isinstance(x, Tensor) else type(x).__name__
+        raise TypeError(
+            f"{layer} expects a real floating-point spectrogram, got {got}: convert "
+            "integers with x.float(), take complex values' magnitude with x.abs()"
+        )
+
+
+def check_init_phase(init_phase: object, spectrogram: Tensor) -> None:
+    """Griffin-Lim's starting phase: a complex or real tensor shaped and placed like the
+    spectrogram."""
+    if not isinstance(init_phase, Tensor):
+        raise TypeError(f"init_phase must be a tensor, got {type(init_phase).__name__}")
+    if init_phase.device != spectrogram.device:
+        raise ValueError(
+            f"init_phase is on {init_phase.device}, the spectrogram on {spectrogram.device}"
+        )
+    if not (init_phase.is_complex() or init_phase.dtype.is_floating_point):
+        raise TypeError(f"init_phase must be complex or real phases, got {init_phase.dtype}")
+    if init_phase.shape != spectrogram.shape:
+        raise ValueError(
+            f"init_phase must have the spectrogram's shape {tuple(spectrogram.shape)}, "
+            f"got {tuple(init_phase.shape)}"
+        )
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -220,7 +248,7 @@ def check_non_negative(x: Tensor, layer: str, what: str) -> None:
     """Raise ``ValueError`` if ``x`` has negative values: on the CPU only, where reading a
     value costs nothing. On an accelerator (and under ``torch.compile``) the check is skipped,
     so ``forward`` never waits for the device."""
-    if x.device.type == "cpu" and not torch.compiler.is_compiling() and bool((x < 0).any()):
+    if x.device.type == "cpu" and not compiling() and bool((x < 0).any()):
         raise ValueError(f"{layer} expects a non-negative {what}")
 
 
@@ -280,6 +308,13 @@ def check_linear_frequency(x: Tensor, layer: str) -> None:
             "Spectrogram with freq_scale='log': its bins are not the DFT bins. Use "
             "freq_scale='linear' for the spectrogram you invert or filter."
         )
+
+
+def mark_frequency_scale(out: Tensor, freq_scale: str) -> None:
+    """Mark a log-frequency Spectrogram's output for :func:`check_linear_frequency` (eager
+    only: torch.compile and TorchScript graphs cannot write attributes on tensors)."""
+    if freq_scale == LOG_FREQUENCY and not compiling():
+        out.freq_scale = LOG_FREQUENCY  # type: ignore[attr-defined]
 
 
 def check_power(power: object, *, optional: bool) -> float | None:

@@ -40,7 +40,9 @@ def demo(sample_rate: int = 22050) -> int:
     )
     for name, layer in (("linear STFT", linear), ("log-frequency STFT", log)):
         spec = layer(audio)
-        found = _two_peaks(spec.mean(dim=-1), layer.frequencies)
+        hz = layer.frequencies
+        assert hz is not None  # both layers have a sample_rate
+        found = _two_peaks(spec.mean(dim=-1), hz)
         print(f"  {name:<19} shape {tuple(spec.shape)}: strongest bins at {found} Hz")
 
     forward = Spectrogram(1024, hop_length=256, power=None)

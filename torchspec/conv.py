@@ -13,23 +13,21 @@ Analysis has a convolution route (:func:`analyse`, the definition, any kernels) 
 on padding, frame count and trimming.
 """
 
-from __future__ import annotations
-
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .tracing import compiling, scripting
+
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 NOLA_TOLERANCE = 1e-11  # the smallest window sum-square torch.istft divides by
 
 
-@dataclass(frozen=True)
 class Framing:
-    """How a signal is padded and cut into frames.
+    """How a signal is padded and cut into frames (a plain class: TorchScript compiles it).
 
     Attributes:
         n_fft: frame length in samples.
@@ -40,11 +38,19 @@ class Framing:
         pad_mode: how the centring pad is filled: one of :data:`PAD_MODES`.
     """
 
-    n_fft: int
-    hop_length: int
-    pad: int = 0
-    center: bool = True
-    pad_mode: str = "reflect"
+    def __init__(
+        self,
+        n_fft: int,
+        hop_length: int,
+        pad: int = 0,
+        center: bool = True,
+        pad_mode: str = "reflect",
+    ) -> None:
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.pad = pad
+        self.center = center
+        self.pad_mode = pad_mode
 
     def n_frames(self, length: int) -> int:
         """Number of frames for an input of ``length`` samples."""
@@ -60,7 +66,7 @@ class Framing:
             need = max(need, half - 2 * self.pad + 1)
         return max(1, need)
 
-    def frame(self, x: Tensor, layer: str) -> tuple[Tensor, torch.Size]:
+    def frame(self, x: Tensor, layer: str) -> tuple[Tensor, list[int]]:
         """Flatten leading dims and pad.
 
         Args:
@@ -73,16 +79,16 @@ class Framing:
         Raises:
             ValueError: for fewer than :meth:`min_length` samples, naming the minimum.
         """
-        lead = x.shape[:-1]
+        lead = list(x.shape[:-1])
         length = x.shape[-1]
         if length < self.min_length():
-            how = f"center={self.center}" + (f", pad_mode={self.pad_mode!r}" if self.center else "")
+            how = f"center={self.center}" + (f", pad_mode='{self.pad_mode}'" if self.center else "")
             raise ValueError(
                 f"{layer}: input of {length} samples is too short; n_fft={self.n_fft}, "
                 f"pad={self.pad}, {how} need at least {self.min_length()} samples. Use a longer "
                 "input, a smaller n_fft, or center=True with pad_mode='constant'."
             )
-        x = x.reshape(lead.numel(), 1, length)
+        x = x.reshape(-1, 1, length)  # -1, not the product: export keeps the batch dynamic
         if self.pad > 0:
             x = F.pad(x, (self.pad, self.pad))
         if self.center:
@@ -92,7 +98,7 @@ class Framing:
                     x = F.pad(x, (half, half))
                 else:
                     x = F.pad(x, (half, half), mode=self.pad_mode)
-        return x.reshape(lead.numel(), x.shape[-1]), lead
+        return x.reshape(-1, x.shape[-1]), lead
 
 
 _TF32 = {"allowed": False}
@@ -144,15 +150,20 @@ def analyse(x: Tensor, kernels: Tensor, framing: Framing, layer: str) -> Tensor:
     n_freq = kernels.shape[0]
     weight = kernels.reshape(2 * n_freq, 1, framing.n_fft)
     out = conv1d(signal.unsqueeze(1), weight, stride=framing.hop_length)
-    return out.reshape(*lead, n_freq, 2, out.shape[-1])
+    return out.reshape(lead + [n_freq, 2, out.shape[-1]])
 
 
-def conv1d(signal: Tensor, weight: Tensor, *, stride: int, groups: int = 1) -> Tensor:
+def conv1d(signal: Tensor, weight: Tensor, stride: int, groups: int = 1) -> Tensor:
     """``F.conv1d`` under the package's cuDNN flags (:func:`conv_flags`: no TF32 unless
     :func:`allow_tf32`). Every convolution of torchspec goes through here."""
+    if not scripting() and signal.device.type == "cuda":  # TorchScript: torch's TF32 setting
+        return _cudnn_conv1d(signal, weight, stride, groups)
+    return F.conv1d(signal, weight, stride=stride, groups=groups)
+
+
+def _cudnn_conv1d(signal: Tensor, weight: Tensor, stride: int, groups: int) -> Tensor:
     flags = conv_flags(signal.device)
-    if flags is None:
-        return F.conv1d(signal, weight, stride=stride, groups=groups)
+    assert flags is not None
     with torch.backends.cudnn.flags(**flags):
         return F.conv1d(signal, weight, stride=stride, groups=groups)
 
@@ -160,7 +171,7 @@ def conv1d(signal: Tensor, weight: Tensor, *, stride: int, groups: int = 1) -> T
 def to_complex(pairs: Tensor) -> Tensor:
     """``(..., n_freq, 2, n_frames)`` real pairs to ``(..., n_freq, n_frames)`` complex
     (complex64 for half-precision pairs, as under autocast: there is no complex bfloat16)."""
-    if pairs.dtype not in (torch.float32, torch.float64):
+    if pairs.dtype != torch.float32 and pairs.dtype != torch.float64:
         pairs = pairs.float()
     return torch.complex(pairs[..., 0, :], pairs[..., 1, :])
 
@@ -189,10 +200,10 @@ def analyse_fft(
         onesided=onesided,
         return_complex=True,
     )
-    return spec.reshape(*lead, *spec.shape[-2:])
+    return spec.reshape(lead + [spec.shape[-2], spec.shape[-1]])
 
 
-def frames(x: Tensor, window: Tensor, framing: Framing, layer: str) -> tuple[Tensor, torch.Size]:
+def frames(x: Tensor, window: Tensor, framing: Framing, layer: str) -> tuple[Tensor, list[int]]:
     """Padded, windowed frames in frame-major layout, for FFT-based analysis.
 
     Args:
@@ -220,14 +231,14 @@ def overlap_add(frames: Tensor, hop_length: int) -> Tensor:
         return F.fold(columns, (1, total), kernel_size=(1, n_fft), stride=(1, hop_length))[:, 0, 0]
     ratio = n_fft // hop_length
     blocks = frames.reshape(batch, n_frames, ratio, hop_length)
-    if torch.compiler.is_compiling():
+    if compiling():
         # Out of place: in-place slice adds compile to wrong values under torch.compile when
         # the input requires grad (torch 2.13, inductor); eager keeps the faster in-place adds.
         out = F.pad(blocks[:, :, 0], (0, 0, 0, ratio - 1))
         for j in range(1, ratio):
             out = out + F.pad(blocks[:, :, j], (0, 0, j, ratio - 1 - j))
         return out.reshape(batch, -1)
-    out = frames.new_zeros(batch, n_frames + ratio - 1, hop_length)
+    out = frames.new_zeros([batch, n_frames + ratio - 1, hop_length])
     for j in range(ratio):
         out[:, j : j + n_frames] += blocks[:, :, j]
     return out.reshape(batch, -1)
@@ -276,7 +287,8 @@ def synthesise(frames: Tensor, window: Tensor, framing: Framing, length: int | N
     y = overlap_add(frames, framing.hop_length)
     start, end = kept_samples(y.shape[-1], framing, length)
     envelope = window_envelope(window, n_frames, framing.hop_length)[start:end]
-    envelope = torch.where(envelope > NOLA_TOLERANCE, envelope, torch.ones_like(envelope))
+    covered = envelope > 1e-11  # NOLA_TOLERANCE (TorchScript reads no float globals)
+    envelope = torch.where(covered, envelope, torch.ones_like(envelope))
     y = y[:, start:end] / envelope
     if length is not None and y.shape[-1] < length:
         y = F.pad(y, (0, length - y.shape[-1]))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -46,6 +47,7 @@ from .checks import (
 from .functional.cqt import EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
 from .functional.spectral import as_input_dtype
+from .tracing import NotScriptable
 
 C1_HZ = 32.70319566257483
 CQT_ROUTES = ("multirate", "direct")
@@ -138,9 +140,7 @@ def _check_intervals(intervals: object) -> list[float] | None:
     return ratios
 
 
-class VQT(ExactBuffersModule):
-    multirate_kernels_0: Tensor
-
+class VQT(NotScriptable, ExactBuffersModule):
     r"""Variable-Q transform with librosa's wavelets; ``gamma=0`` is the constant-Q transform.
 
     Bin ``k`` at ``f_k = f_min * 2**(k / bins_per_octave)`` is the convolution of the signal with
@@ -194,6 +194,12 @@ class VQT(ExactBuffersModule):
         ValueError: at construction, for a top bin whose band reaches above ``sample_rate / 2``
             and for parameters out of range; in forward, for bad input.
     """
+
+    multirate_kernels_0: Tensor
+    script_refusal: ClassVar[str] = (
+        "its multirate plan (a kernel bank and a resampling step per octave) is not ported to "
+        "TorchScript"
+    )
 
     def __init__(
         self,
@@ -449,7 +455,7 @@ class CQT(VQT):
         )
 
 
-class InverseCQT(ExactBuffersModule):
+class InverseCQT(NotScriptable, ExactBuffersModule):
     """Approximate inverse of :class:`~torchspec.CQT`, as librosa.icqt.
 
     Octave by octave from the bottom (at the octave's rate: halved per octave while the hop is
@@ -474,6 +480,8 @@ class InverseCQT(ExactBuffersModule):
 
     Shapes: input ``(..., n_bins, frames)`` complex; output ``(..., time)``.
     """
+
+    script_refusal: ClassVar[str] = "its per-octave synthesis plan is not ported to TorchScript"
 
     def __init__(
         self,

@@ -1,7 +1,5 @@
 """GriffinLim: a waveform from a magnitude spectrogram, on the STFT pair of torchspec."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch
@@ -26,12 +24,10 @@ from .checks import (
 )
 from .functional.filterbanks import WindowFn
 from .spectrogram import stft_framing
+from .tracing import scripting
 
 
 class GriffinLim(ExactBuffersModule):
-    window: Tensor
-    power: float
-
     """Fast Griffin-Lim phase reconstruction (with momentum). Drop-in for torchaudio's.
 
     Each iteration inverts ``magnitude * phase`` (inverse STFT: the shared overlap-add divided
@@ -66,6 +62,9 @@ class GriffinLim(ExactBuffersModule):
     Differs from torchaudio in its random start: unit-magnitude phases uniform in
     ``[0, 2*pi)`` (as librosa) rather than complex numbers uniform in the unit square.
     """
+
+    window: Tensor
+    power: float
 
     def __init__(
         self,
@@ -107,7 +106,6 @@ class GriffinLim(ExactBuffersModule):
     def forward(
         self,
         specgram: Tensor,
-        *,
         init_phase: Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> Tensor:
@@ -122,12 +120,14 @@ class GriffinLim(ExactBuffersModule):
         Returns:
             ``(..., time)``.
         """
-        check_spectrogram(specgram, self.n_fft // 2 + 1, "GriffinLim")
-        check_linear_frequency(specgram, "GriffinLim")
-        check_device(specgram, self.window, "GriffinLim")
-        check_non_negative(specgram, "GriffinLim", "magnitude (or power) spectrogram")
-        if (empty := empty_batch(specgram, 2, self.forward)) is not None:
-            return empty
+        if not scripting():
+            check_spectrogram(specgram, self.n_fft // 2 + 1, "GriffinLim")
+            check_linear_frequency(specgram, "GriffinLim")
+            check_device(specgram, self.window, "GriffinLim")
+            check_non_negative(specgram, "GriffinLim", "magnitude (or power) spectrogram")
+            empty = empty_batch(specgram, 2, self.forward)
+            if empty is not None:
+                return empty
         return TF.griffinlim(
             specgram,
             self.window,

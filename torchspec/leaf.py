@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +30,7 @@ from .checks import (
 )
 from .functional.spectral import as_input_dtype, pairs_power
 from .pcen import PCEN
+from .tracing import NotScriptable
 
 FWHM_TO_SIGMA = math.sqrt(2 * math.log(2))
 
@@ -52,7 +54,7 @@ def gabor_init_from_mel(
     return centre, sigma
 
 
-class GaborFilterbank(nn.Module):
+class GaborFilterbank(NotScriptable, nn.Module):
     r"""Complex Gabor filters with learnable centre frequency and bandwidth (LEAF's first layer).
 
     ``phi_k[t] = exp(i eta_k t) exp(-t**2 / (2 sigma_k**2)) / (sqrt(2 pi) sigma_k)`` for
@@ -77,6 +79,7 @@ class GaborFilterbank(nn.Module):
     Shapes: input ``(..., time)``; output ``(..., n_filters, 1 + (time - 1) // hop_length)``.
     """
 
+    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
     centre_logit: Tensor
     width_logit: Tensor
     _taps: Tensor
@@ -168,7 +171,7 @@ class GaborFilterbank(nn.Module):
         )
 
 
-class GaussianLowpass(nn.Module):
+class GaussianLowpass(NotScriptable, nn.Module):
     r"""Per-channel Gaussian low-pass pooling with learnable widths (LEAF's pooling).
 
     Channel ``c`` is convolved with ``w_c[t] = exp(-((t - (K - 1) / 2) / (s_c (K - 1) / 2))**2
@@ -187,6 +190,7 @@ class GaussianLowpass(nn.Module):
     ``(..., n_channels, 1 + (time - 1) // hop_length)``.
     """
 
+    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
     width_logit: Tensor
 
     def __init__(
@@ -246,7 +250,7 @@ class GaussianLowpass(nn.Module):
         return as_input_dtype(out.reshape(*lead, channels, out.shape[-1]), x.dtype)
 
 
-class LEAF(nn.Module):
+class LEAF(NotScriptable, nn.Module):
     """LEAF, the learnable audio frontend (Zeghidour et al. 2021), with its published defaults.
 
     :class:`GaborFilterbank` (40 filters, 401 taps, squared modulus) -> :class:`GaussianLowpass`
@@ -262,6 +266,8 @@ class LEAF(nn.Module):
 
     Shapes: input ``(..., time)``; output ``(..., n_filters, 1 + (time - 1) // stride)``.
     """
+
+    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
 
     def __init__(
         self,

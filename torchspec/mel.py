@@ -1,9 +1,7 @@
 """Mel filterbank heads: MelScale, MelSpectrogram and InverseMelScale (the way back)."""
 
-from __future__ import annotations
-
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -27,6 +25,7 @@ from .checks import (
 from .functional.filterbanks import WindowFn
 from .functional.spectral import as_input_dtype
 from .spectrogram import Spectrogram
+from .tracing import refuse_script, scripting
 
 
 def mel_filterbank_checked(
@@ -68,8 +67,6 @@ MIN_WIDTH_HZ = 1.0  # narrowest half-width of a parametric mel band
 
 
 class FilterbankScale(ExactBuffersModule):
-    fb: Tensor
-
     """Apply a non-negative ``(n_freq, n_filters)`` filterbank along the frequency axis.
 
     The shared body of :class:`MelScale` and LFCC's linear filterbank: a fixed buffer or a
@@ -77,6 +74,9 @@ class FilterbankScale(ExactBuffersModule):
     band stays a non-negative weighting of the spectrum (a log or dB of it stays defined);
     entries pushed below zero contribute nothing.
     """
+
+    fb: Tensor
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
 
     def __init__(
         self,
@@ -106,20 +106,21 @@ class FilterbankScale(ExactBuffersModule):
 
     def filters(self) -> Tensor:
         """The filterbank in use now, ``(n_freq, n_filters)``."""
+        return self.matrix_filters()
+
+    def matrix_filters(self) -> Tensor:
+        """The fixed or free-matrix filterbank ``fb`` (clamped at 0 when trainable)."""
         return self.fb.clamp(min=0) if self.trainable else self.fb
 
     def forward(self, specgram: Tensor) -> Tensor:
         """Args: specgram ``(..., n_freq, time)``. Returns ``(..., n_filters, time)``."""
-        check_spectrogram(specgram, self.n_freq, self._layer)
-        check_linear_frequency(specgram, self._layer)
+        if not scripting():
+            check_spectrogram(specgram, self.n_freq, self._layer)
+            check_linear_frequency(specgram, self._layer)
         return TF.apply_filterbank(specgram, self.filters())
 
 
 class MelScale(FilterbankScale):
-    centre_logit: Tensor
-    lower_logit: Tensor
-    upper_logit: Tensor
-
     """Turn a linear-frequency STFT into a mel-frequency one. Drop-in for torchaudio's.
 
     Band ``m`` is a triangle rising from edge ``m`` to 1 at edge ``m + 1`` and falling to 0 at
@@ -152,6 +153,10 @@ class MelScale(FilterbankScale):
 
     Shapes: input ``(..., n_stft, time)``; output ``(..., n_mels, time)``.
     """
+
+    centre_logit: Tensor
+    lower_logit: Tensor
+    upper_logit: Tensor
 
     def __init__(
         self,
@@ -218,10 +223,22 @@ class MelScale(FilterbankScale):
             return self.centres().detach().to(device="cpu", dtype=torch.float64)
         return self._centres.clone()
 
+    def __prepare_scriptable__(self) -> "MelScale":
+        if self.trainable == "parametric":
+            raise refuse_script(
+                "MelScale(trainable='parametric')", "its filters are rebuilt in Python"
+            )
+        return self
+
     def filters(self) -> Tensor:
         """The filterbank in use now, ``(n_stft, n_mels)``."""
-        if self.trainable != "parametric":
-            return super().filters()
+        if scripting():  # never parametric there: __prepare_scriptable__ refuses it
+            return self.matrix_filters()
+        else:
+            return self.matrix_filters() if self.trainable != "parametric" else self.triangles()
+
+    def triangles(self) -> Tensor:
+        """The parametric filterbank from the current centres and half-widths."""
         centre = self.centres()
         bins = self._bin_hz.to(device=centre.device, dtype=centre.dtype)
         lower, upper = self.half_widths()
@@ -252,6 +269,8 @@ class MelSpectrogram(nn.Module):
 
     Shapes: input ``(..., time)``; output ``(..., n_mels, frames)``.
     """
+
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
 
     def __init__(
         self,
@@ -327,16 +346,13 @@ class MelSpectrogram(nn.Module):
         """Args: waveform ``(..., time)``. Returns ``(..., n_mels, frames)``.
 
         Half-precision input is computed in float32 throughout and cast back at the end."""
-        check_waveform(waveform, "MelSpectrogram")
+        if not scripting():
+            check_waveform(waveform, "MelSpectrogram")
         power = self.spectrogram(waveform.to(compute_dtype(waveform.dtype)))
         return as_input_dtype(self.mel_scale(power), waveform.dtype)
 
 
 class InverseMelScale(ExactBuffersModule):
-    fb: Tensor
-    pinv: Tensor
-    step: Tensor
-
     """Linear-frequency spectrogram from a mel spectrogram, by non-negative least squares.
 
     Solves ``min ||fb.T @ X - mel||`` over ``X >= 0`` for every frame at once on the device (as
@@ -361,6 +377,10 @@ class InverseMelScale(ExactBuffersModule):
     Differs from torchaudio's, which solves unconstrained least squares and clips negatives to
     zero afterwards: that leaves a mel residual of several percent.
     """
+
+    fb: Tensor
+    pinv: Tensor
+    step: Tensor
 
     def __init__(
         self,
@@ -389,8 +409,9 @@ class InverseMelScale(ExactBuffersModule):
 
     def forward(self, melspec: Tensor) -> Tensor:
         """Args: melspec ``(..., n_mels, time)``. Returns ``(..., n_stft, time)``."""
-        check_spectrogram(melspec, self.n_mels, "InverseMelScale")
-        check_non_negative(melspec, "InverseMelScale", "mel spectrogram")
+        if not scripting():
+            check_spectrogram(melspec, self.n_mels, "InverseMelScale")
+            check_non_negative(melspec, "InverseMelScale", "mel spectrogram")
         return TF.inverse_filterbank(
             melspec, self.fb, pinv=self.pinv, step=self.step, n_iter=self.n_iter
         )

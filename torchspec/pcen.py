@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -20,14 +21,10 @@ from .checks import (
     check_spectrogram,
 )
 from .functional.spectral import as_input_dtype
+from .tracing import NotScriptable
 
 
-class PCEN(nn.Module):
-    gain_logit: Tensor
-    bias_raw: Tensor
-    power_logit: Tensor
-    b_logit: Tensor
-
+class PCEN(NotScriptable, nn.Module):
     """Per-channel energy normalisation of a spectrogram (Wang et al. 2017; librosa.pcen).
 
     ``M`` is ``S`` smoothed over time by ``M[t] = (1 - b) M[t-1] + b S[t]``; the output is
@@ -61,6 +58,14 @@ class PCEN(nn.Module):
         >>> frontend = nn.Sequential(MelSpectrogram(16000, hop_length=160, n_mels=64),
         ...                          PCEN(sample_rate=16000, hop_length=160))
     """
+
+    gain_logit: Tensor
+    bias_raw: Tensor
+    power_logit: Tensor
+    b_logit: Tensor
+    script_refusal: ClassVar[str] = (
+        "its chunked-scan smoother and streaming state (zi/zf) are not ported to TorchScript"
+    )
 
     def __init__(
         self,

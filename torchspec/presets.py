@@ -11,9 +11,8 @@ the reference computes on that item alone.
   ``librosa.feature.mfcc`` with librosa's parameter names and defaults.
 """
 
-from __future__ import annotations
-
 import math
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -35,6 +34,7 @@ from .checks import (
 )
 from .mel import MelScale, MelSpectrogram
 from .spectrogram import Spectrogram
+from .tracing import NotScriptable, scripting
 
 __all__ = [
     "KaldiFbank",
@@ -93,6 +93,8 @@ class WhisperLogMel(nn.Module):
             dtype=dtype,
         )
 
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
+
     @property
     def frequencies(self) -> Tensor:
         """Centre frequency of every mel band in Hz, ``(n_mels,)`` float64."""
@@ -101,14 +103,18 @@ class WhisperLogMel(nn.Module):
     def log_mel(self, waveform: Tensor) -> Tensor:
         """``log10(max(mel, 1e-10))`` of every frame, the last one included (frame-local);
         computed in float32 for half-precision input (1e-10 is 0 in float16)."""
-        check_waveform(waveform, "WhisperLogMel")
+        if not scripting():
+            check_waveform(waveform, "WhisperLogMel")
         dtype, waveform = waveform.dtype, waveform.to(compute_dtype(waveform.dtype))
         if self.pad_or_trim:
-            length = waveform.shape[-1]
+            length, samples = (
+                waveform.shape[-1],
+                480000,
+            )  # WHISPER_SAMPLES (TorchScript: no globals)
             waveform = (
-                waveform[..., :WHISPER_SAMPLES]
-                if length >= WHISPER_SAMPLES
-                else F.pad(waveform, (0, WHISPER_SAMPLES - length))
+                waveform[..., :samples]
+                if length >= samples
+                else F.pad(waveform, (0, samples - length))
             )
         mel = self.mel_scale(self.spectrogram(waveform))
         return torch.clamp(mel, min=1e-10).log10().to(dtype)
@@ -222,7 +228,7 @@ def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
     return x.unfold(-1, size, shift)[..., :count, :]
 
 
-class KaldiFbank(ExactBuffersModule):
+class KaldiFbank(NotScriptable, ExactBuffersModule):
     """Kaldi filterbank features (``compute-fbank-feats``), batched.
 
     Parameter names and defaults are ``torchaudio.compliance.kaldi.fbank``'s (times in ms, the
@@ -251,6 +257,9 @@ class KaldiFbank(ExactBuffersModule):
     numbers); output ``(..., frames, num_mel_bins + use_energy)``.
     """
 
+    script_refusal: ClassVar[str] = (
+        "its per-utterance dither generator and Kaldi framing are not ported to TorchScript"
+    )
     window: Tensor
     mel_banks: Tensor
 

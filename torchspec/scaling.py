@@ -1,11 +1,10 @@
 """Decibel scaling: AmplitudeToDB, per item so no result depends on the rest of the batch."""
 
-from __future__ import annotations
-
 from torch import Tensor, nn
 
-from .checks import check_choice, check_number
+from .checks import check_choice, check_number, check_real
 from .functional.scaling import amplitude_to_db
+from .tracing import scripting
 
 
 class AmplitudeToDB(nn.Module):
@@ -59,12 +58,8 @@ class AmplitudeToDB(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Args: x ``(..., freq, time)`` non-negative. Returns dB of the same shape."""
-        if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
-            got = x.dtype if isinstance(x, Tensor) else type(x).__name__
-            raise TypeError(
-                f"AmplitudeToDB expects a real floating-point spectrogram, got {got}: convert "
-                "integers with x.float(), take complex values' magnitude with x.abs()"
-            )
+        if not scripting():
+            check_real(x, "AmplitudeToDB")
         return amplitude_to_db(
             x, multiplier=self.multiplier, ref=self.ref, amin=self.amin, top_db=self.top_db
         )

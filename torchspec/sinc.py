@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -23,9 +24,10 @@ from .checks import (
     empty_batch,
 )
 from .functional.spectral import as_input_dtype
+from .tracing import NotScriptable
 
 
-class SincFilterbank(nn.Module):
+class SincFilterbank(NotScriptable, nn.Module):
     r"""Band-pass filterbank with learnable cut-offs (SincNet, Ravanelli & Bengio 2018).
 
     Filter ``k`` is the windowed difference of two low-pass sincs,
@@ -58,6 +60,7 @@ class SincFilterbank(nn.Module):
     them in every forward (:meth:`filters`).
     """
 
+    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
     low_logit: Tensor
     band_logit: Tensor
     _taps: Tensor

@@ -1,9 +1,8 @@
 """Spectrogram (linear and log-frequency STFT) and InverseSpectrogram."""
 
-from __future__ import annotations
-
+import functools
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -12,7 +11,6 @@ from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
 from .checks import (
-    LOG_FREQUENCY,
     EmptyFilterWarning,
     check_band_limits,
     check_bool,
@@ -29,8 +27,10 @@ from .checks import (
     check_route,
     check_waveform,
     empty_batch,
+    mark_frequency_scale,
 )
 from .functional.filterbanks import WindowFn
+from .tracing import scripting
 
 C1_HZ = 32.703195662574764  # lowest bin of the log-frequency STFT by default (as librosa's CQT)
 STFT_ROUTES = ("fft", "conv")
@@ -58,9 +58,6 @@ def stft_framing(
 
 
 class Spectrogram(ExactBuffersModule):
-    window: Tensor
-    kernels: Tensor
-
     r"""Short-time Fourier transform as a strided convolution with Fourier kernels.
 
     Drop-in for ``torchaudio.transforms.Spectrogram``: the positional parameters, their defaults
@@ -130,6 +127,10 @@ class Spectrogram(ExactBuffersModule):
         ...                    f_min=50.0, f_max=8000.0, n_bins=96, sample_rate=22050)
         >>> S, hz = spec(torch.randn(22050)), spec.frequencies   # (96, 87), (96,)
     """
+
+    window: Tensor
+    kernels: Tensor | None
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies", "route"]
 
     def __init__(
         self,
@@ -216,6 +217,8 @@ class Spectrogram(ExactBuffersModule):
             self.register_exact_buffer(
                 "kernels", self._fourier_kernels(), dtype=dtype, device=device, persistent=False
             )
+        else:
+            self.register_buffer("kernels", None)  # the FFT route (TorchScript needs the name)
 
     def window64(self) -> Tensor:
         """The window now, float64 on the CPU (the exact master, or the learnt window)."""
@@ -282,14 +285,15 @@ class Spectrogram(ExactBuffersModule):
         return TF.fourier_kernels(window, self._bins)
 
     @property
-    def frequencies(self) -> Tensor:
-        """Centre frequency of every output bin in Hz, ``(n_freq,)`` float64.
+    def frequencies(self) -> Tensor | None:
+        """Centre frequency of every output bin in Hz, ``(n_freq,)`` float64; None for a layer
+        built without ``sample_rate`` (a property never raises: tracing and scripting read it).
 
         For a two-sided linear STFT the upper half holds the negative frequencies, as
         ``torch.fft.fftfreq``.
         """
         if self.sample_rate is None:
-            raise ValueError("frequencies needs sample_rate: build the layer with sample_rate=...")
+            return None
         if self.freq_scale == "log":
             return self._log_hz.clone()
         if self.onesided:
@@ -303,16 +307,18 @@ class Spectrogram(ExactBuffersModule):
         For the fixed linear STFT they are built on request (its forward uses the FFT);
         otherwise they are the layer's ``kernels`` buffer or parameter.
         """
-        if self._route == "conv":
+        if self.kernels is not None:
             return self.kernels
         return self._fourier_kernels().to(device=self.window.device, dtype=self.window.dtype)
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_freq, n_frames)``."""
-        check_waveform(waveform, "Spectrogram")
-        check_device(waveform, self.window, "Spectrogram")
-        if (empty := empty_batch(waveform, 1, self.forward)) is not None:
-            return empty
+        if not scripting():
+            check_waveform(waveform, "Spectrogram")
+            check_device(waveform, self.window, "Spectrogram")
+            empty = empty_batch(waveform, 1, self.forward)
+            if empty is not None:
+                return empty
         out = TF.spectrogram(
             waveform,
             self.pad,
@@ -325,10 +331,10 @@ class Spectrogram(ExactBuffersModule):
             self.center,
             self.pad_mode,
             self.onesided,
-            kernels=self.kernels if self._route == "conv" else None,
+            kernels=self.kernels,
         )
-        if self.freq_scale == LOG_FREQUENCY and not torch.compiler.is_compiling():
-            out.freq_scale = LOG_FREQUENCY  # type: ignore[attr-defined]  # see check_linear_frequency
+        if not scripting():
+            mark_frequency_scale(out, self.freq_scale)
         return out
 
     def extra_repr(self) -> str:
@@ -343,9 +349,6 @@ class Spectrogram(ExactBuffersModule):
 
 
 class InverseSpectrogram(ExactBuffersModule):
-    window: Tensor
-    kernels: Tensor
-
     r"""Inverse STFT: transposed convolution with synthesis kernels and overlap-add.
 
     Drop-in for ``torchaudio.transforms.InverseSpectrogram`` (same parameters, defaults and
@@ -374,6 +377,10 @@ class InverseSpectrogram(ExactBuffersModule):
         ``n_fft + hop_length * (n_frames - 1)`` minus ``2 * (n_fft // 2)`` when centred.
         As torchaudio, ``pad`` is removed from the output only when ``length`` is given.
     """
+
+    window: Tensor
+    kernels: Tensor | None
+    __jit_unused_properties__: ClassVar[list[str]] = ["route"]
 
     def __init__(
         self,
@@ -424,6 +431,8 @@ class InverseSpectrogram(ExactBuffersModule):
             self.register_exact_buffer(
                 "kernels", kernels, dtype=dtype, device=device, persistent=False
             )
+        else:
+            self.register_buffer("kernels", None)  # the FFT route (TorchScript needs the name)
 
     @property
     def route(self) -> str:
@@ -447,7 +456,7 @@ class InverseSpectrogram(ExactBuffersModule):
             )
 
     @classmethod
-    def from_spectrogram(cls, spectrogram: Spectrogram, **kwargs: Any) -> InverseSpectrogram:
+    def from_spectrogram(cls, spectrogram: Spectrogram, **kwargs: Any) -> "InverseSpectrogram":
         """The inverse of a complex :class:`Spectrogram` layer, with its framing and window.
 
         Args:
@@ -487,15 +496,17 @@ class InverseSpectrogram(ExactBuffersModule):
 
         Returns ``(..., time)``.
         """
-        check_complex_spectrogram(
-            spectrogram, self.n_freq, "InverseSpectrogram", "Spectrogram(power=None)"
-        )
-        check_linear_frequency(spectrogram, "InverseSpectrogram")
-        if length is not None:
-            check_int("length", length, minimum=0)
-        check_device(spectrogram, self.window, "InverseSpectrogram")
-        if (empty := empty_batch(spectrogram, 2, lambda s: self.forward(s, length))) is not None:
-            return empty
+        if not scripting():
+            check_complex_spectrogram(
+                spectrogram, self.n_freq, "InverseSpectrogram", "Spectrogram(power=None)"
+            )
+            check_linear_frequency(spectrogram, "InverseSpectrogram")
+            if length is not None:
+                check_int("length", length, minimum=0)
+            check_device(spectrogram, self.window, "InverseSpectrogram")
+            empty = empty_batch(spectrogram, 2, functools.partial(self.forward, length=length))
+            if empty is not None:
+                return empty
         return TF.inverse_spectrogram(
             spectrogram,
             length,
@@ -508,7 +519,7 @@ class InverseSpectrogram(ExactBuffersModule):
             self.center,
             self.pad_mode,
             self.onesided,
-            kernels=self.kernels if self._route == "conv" else None,
+            kernels=self.kernels,
         )
 
     def extra_repr(self) -> str:

@@ -43,7 +43,6 @@ from .scaling import DB_to_amplitude, amplitude_to_DB, amplitude_to_db
 from .spectral import (
     inverse_spectrogram,
     magnitude_power,
-    norm_divisor,
     spectrogram,
     squared_magnitude,
 )
@@ -83,7 +82,6 @@ __all__ = [
     "melscale_fbanks",
     "mfcc_to_mel",
     "nnls",
-    "norm_divisor",
     "pad_window",
     "parametric_triangles",
     "pcen",

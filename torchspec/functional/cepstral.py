@@ -1,7 +1,5 @@
 """Cepstra as functions: filterbank energies to coefficients and back."""
 
-from __future__ import annotations
-
 import torch
 from torch import Tensor
 
@@ -12,7 +10,7 @@ from .spectral import as_input_dtype
 LOG_OFFSET = 1e-6  # added before the natural log when log_mels / log_lf is True (torchaudio's)
 
 
-def cepstrum(energies: Tensor, dct_mat: Tensor, *, log: bool, top_db: float = 80.0) -> Tensor:
+def cepstrum(energies: Tensor, dct_mat: Tensor, log: bool, top_db: float = 80.0) -> Tensor:
     """DCT of log filterbank energies: MFCC from a mel spectrogram, LFCC from linear filters.
 
     ``dct_mat.T @ dB(energies)`` with the dB floored ``top_db`` below each item's peak
@@ -28,13 +26,13 @@ def cepstrum(energies: Tensor, dct_mat: Tensor, *, log: bool, top_db: float = 80
     """
     x = energies.to(compute_dtype(energies.dtype))
     if log:
-        x = torch.log(x + LOG_OFFSET)
+        x = torch.log(x + 1e-6)  # LOG_OFFSET: TorchScript reads no float globals
     else:
         x = amplitude_to_db(x, multiplier=10.0, ref=1.0, amin=1e-10, top_db=top_db)
     return torch.matmul(dct_mat.to(x.dtype).t(), x).to(energies.dtype)
 
 
-def mfcc_to_mel(mfcc: Tensor, idct_mat: Tensor, *, log: bool) -> Tensor:
+def mfcc_to_mel(mfcc: Tensor, idct_mat: Tensor, log: bool) -> Tensor:
     """Mel power spectrogram from cepstral coefficients (librosa.feature.inverse.mfcc_to_mel).
 
     Args:
@@ -47,5 +45,6 @@ def mfcc_to_mel(mfcc: Tensor, idct_mat: Tensor, *, log: bool) -> Tensor:
     """
     dtype = compute_dtype(mfcc.dtype)
     logmel = torch.matmul(idct_mat.to(dtype).t(), mfcc.to(dtype))
-    mel = torch.exp(logmel) - LOG_OFFSET if log else torch.pow(10.0, logmel / 10.0)
+    # 1e-6 is LOG_OFFSET, written out: TorchScript reads no float globals
+    mel = torch.exp(logmel) - 1e-6 if log else torch.pow(10.0, logmel / 10.0)
     return as_input_dtype(mel, mfcc.dtype)

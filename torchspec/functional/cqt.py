@@ -5,8 +5,6 @@ Kernels come per octave group, lowest first, as ``(bins, 2, 2 * half)`` correlat
 (:func:`torchspec.functional.cqt_kernels`): index ``half`` of a frame is the frame's time.
 """
 
-from __future__ import annotations
-
 import math
 
 import torch

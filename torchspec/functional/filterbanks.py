@@ -8,8 +8,6 @@ Kernel layout used throughout torchspec: a real tensor of shape ``(n_freq, 2, n_
 with such a bank computes ``X[f, t] = sum_n kernel[f, n] * frame_t[n]``.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable, Sequence
 from typing import Any

@@ -1,7 +1,5 @@
 """Filterbanks applied along frequency, and their inverse by non-negative least squares."""
 
-from __future__ import annotations
-
 import math
 
 import torch

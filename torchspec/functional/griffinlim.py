@@ -1,7 +1,5 @@
 """Griffin-Lim phase reconstruction as a function, on the shared framing and synthesis."""
 
-from __future__ import annotations
-
 import math
 
 import torch
@@ -9,7 +7,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .. import conv
-from ..checks import compute_dtype
+from ..checks import check_init_phase, compute_dtype
+from ..tracing import scripting
 from .filterbanks import pad_window
 
 
@@ -24,8 +23,7 @@ def griffinlim(
     momentum: float,
     length: int | None,
     rand_init: bool,
-    *,
-    center: bool = True,
+    center: bool = True,  # not keyword-only: TorchScript refuses those with defaults
     pad_mode: str = "reflect",
     init_phase: Tensor | None = None,
     generator: torch.Generator | None = None,
@@ -61,9 +59,10 @@ def griffinlim(
     """
     dtype = compute_dtype(specgram.dtype)
     # clamp: a finite gradient where the magnitude is 0 (d/dx x**(1/p) is infinite there)
-    magnitude = specgram.to(dtype).clamp_min(torch.finfo(dtype).tiny).pow(1.0 / power)
+    tiny = 2.2250738585072014e-308 if dtype == torch.float64 else 1.1754943508222875e-38
+    magnitude = specgram.to(dtype).clamp_min(tiny).pow(1.0 / power)
     angles = _start(magnitude, init_phase, rand_init, generator)
-    lead, (n_freq, n_frames) = magnitude.shape[:-2], magnitude.shape[-2:]
+    lead, n_freq, n_frames = list(magnitude.shape[:-2]), magnitude.shape[-2], magnitude.shape[-1]
     framing = conv.Framing(n_fft, hop_length, 0, center, pad_mode)
     inner = length if length is not None and framing.n_frames(length) == n_frames else None
     padded = pad_window(window.to(dtype), n_fft)
@@ -72,15 +71,11 @@ def griffinlim(
     scale = magnitude.reshape(-1, n_freq, n_frames).transpose(1, 2)
     phase = torch.view_as_real(angles.reshape(-1, n_freq, n_frames).transpose(1, 2))
 
-    def synthesise(coefficients: Tensor) -> Tensor:
-        spectrum = torch.view_as_complex(coefficients)
-        frames = torch.fft.irfft(spectrum, n=n_fft, dim=-1).mul_(padded)
-        return conv.synthesise(frames, padded, framing, inner)
-
     spec = phase * scale.unsqueeze(-1)
     previous: Tensor | None = None
     for _ in range(n_iter):
-        frames, _ = conv.frames(synthesise(spec), padded, framing, "GriffinLim")
+        signal = _synthesise(spec, padded, framing, inner)
+        frames, _ = conv.frames(signal, padded, framing, "GriffinLim")
         rebuilt = torch.view_as_real(torch.fft.rfft(frames, dim=-1))  # (batch, frames, freq, 2)
         target = rebuilt
         if previous is not None and momentum > 0:
@@ -88,10 +83,19 @@ def griffinlim(
         norm = torch.view_as_complex(target).abs() + 1e-16
         spec = target * (scale / norm).unsqueeze(-1)  # magnitude times the unit phase
         previous = rebuilt
-    y = synthesise(spec)
+    y = _synthesise(spec, padded, framing, inner)
     if length is not None and inner is None:
         y = y[:, :length] if y.shape[-1] >= length else F.pad(y, (0, length - y.shape[-1]))
-    return y.reshape(*lead, y.shape[-1])
+    return y.reshape(lead + [y.shape[-1]])
+
+
+def _synthesise(
+    coefficients: Tensor, window: Tensor, framing: conv.Framing, length: int | None
+) -> Tensor:
+    """The signal of ``(batch, frames, freq, 2)`` one-sided spectra (real, imaginary)."""
+    spectrum = torch.view_as_complex(coefficients)
+    frames = torch.fft.irfft(spectrum, n=window.shape[-1], dim=-1).mul_(window)
+    return conv.synthesise(frames, window, framing, length)
 
 
 def _start(
@@ -102,19 +106,8 @@ def _start(
 ) -> Tensor:
     complex_dtype = torch.complex128 if magnitude.dtype == torch.float64 else torch.complex64
     if init_phase is not None:
-        if not isinstance(init_phase, Tensor):
-            raise TypeError(f"init_phase must be a tensor, got {type(init_phase).__name__}")
-        if init_phase.device != magnitude.device:
-            raise ValueError(
-                f"init_phase is on {init_phase.device}, the spectrogram on {magnitude.device}"
-            )
-        if not (init_phase.is_complex() or init_phase.dtype.is_floating_point):
-            raise TypeError(f"init_phase must be complex or real phases, got {init_phase.dtype}")
-        if init_phase.shape != magnitude.shape:
-            raise ValueError(
-                f"init_phase must have the spectrogram's shape {tuple(magnitude.shape)}, "
-                f"got {tuple(init_phase.shape)}"
-            )
+        if not scripting():
+            check_init_phase(init_phase, magnitude)
         if init_phase.is_complex():
             phase = init_phase.to(complex_dtype)
             return phase / (phase.abs() + 1e-16)

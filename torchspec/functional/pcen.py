@@ -1,7 +1,5 @@
 """Per-channel energy normalisation as functions: the IIR smoother as a chunked scan."""
 
-from __future__ import annotations
-
 import math
 
 import torch

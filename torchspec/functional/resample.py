@@ -1,7 +1,5 @@
 """Band-limited resampling by integer factors."""
 
-from __future__ import annotations
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor

@@ -1,7 +1,5 @@
 """Decibels as functions, per item so no result depends on the rest of the batch."""
 
-from __future__ import annotations
-
 import math
 
 import torch
@@ -12,8 +10,7 @@ from ..checks import compute_dtype
 
 def amplitude_to_db(
     x: Tensor,
-    *,
-    multiplier: float = 10.0,
+    multiplier: float = 10.0,  # not keyword-only: TorchScript refuses those with defaults
     ref: float | str = 1.0,
     amin: float = 1e-10,
     top_db: float | None = None,
@@ -30,19 +27,19 @@ def amplitude_to_db(
     Returns:
         Tensor of the shape and dtype of ``x``, in dB.
     """
-    per_item = ref == "max" or top_db is not None
-    if per_item and x.dim() < 2:
+    ref_max = isinstance(ref, str) and ref == "max"
+    if (ref_max or top_db is not None) and x.dim() < 2:
         raise ValueError(
-            f"ref='max' and top_db work per (freq, time) spectrogram; got shape {tuple(x.shape)}"
+            f"ref='max' and top_db work per (freq, time) spectrogram; got shape {list(x.shape)}"
         )
     dtype = x.dtype
     x = x.to(compute_dtype(dtype))  # amin = 1e-10 underflows to 0 in float16
     db = multiplier * torch.log10(torch.clamp(x, min=amin))
-    if ref == "max":
+    if isinstance(ref, str):
         peak = torch.clamp(x.amax(dim=(-2, -1), keepdim=True), min=amin)
         db = db - multiplier * torch.log10(peak)
     else:
-        db = db - multiplier * math.log10(max(amin, float(ref)))
+        db = db - multiplier * math.log10(max(amin, ref))
     if top_db is not None:
         floor = db.amax(dim=(-2, -1), keepdim=True) - top_db
         db = torch.maximum(db, floor)

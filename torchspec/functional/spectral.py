@@ -5,8 +5,6 @@ Signatures follow ``torchaudio.functional.spectrogram`` / ``inverse_spectrogram`
 FFT route computes the same function for the untouched Fourier basis.
 """
 
-from __future__ import annotations
-
 import math
 import warnings
 
@@ -15,6 +13,7 @@ from torch import Tensor
 
 from .. import conv
 from ..checks import compute_dtype
+from ..tracing import compiling, scripting
 from .filterbanks import pad_window
 
 
@@ -35,14 +34,19 @@ def magnitude_power(spec: Tensor, power: float | None) -> Tensor:
     return spec.abs().pow(power)
 
 
-def norm_divisor(normalized: bool | str, window: Tensor, n_fft: int) -> Tensor | float:
-    """What ``normalized`` divides the STFT by: the window's L2 norm (True or ``"window"``),
-    ``sqrt(n_fft)`` (``"frame_length"``), or 1 (False)."""
-    if normalized is True or normalized == "window":
-        return window.square().sum().sqrt()
-    if normalized == "frame_length":
-        return math.sqrt(n_fft)
-    return 1.0
+def normalize(
+    spec: Tensor, normalized: bool | str, window: Tensor, n_fft: int, inverse: bool
+) -> Tensor:
+    """``spec`` divided (``inverse``: multiplied) by what ``normalized`` asks: the window's L2
+    norm (True or ``"window"``), ``sqrt(n_fft)`` (``"frame_length"``), nothing (False)."""
+    mode = ("window" if normalized else "none") if isinstance(normalized, bool) else normalized
+    if mode == "window":
+        norm = window.square().sum().sqrt()
+        return spec * norm if inverse else spec / norm
+    if mode == "frame_length":
+        root = math.sqrt(n_fft)
+        return spec * root if inverse else spec / root
+    return spec
 
 
 def spectrogram(
@@ -57,8 +61,7 @@ def spectrogram(
     center: bool = True,
     pad_mode: str = "reflect",
     onesided: bool = True,
-    *,
-    kernels: Tensor | None = None,
+    kernels: Tensor | None = None,  # not keyword-only: TorchScript refuses those with defaults
 ) -> Tensor:
     """Spectrogram of ``(..., time)`` audio: ``|STFT| ** power``, or the complex STFT.
 
@@ -88,24 +91,21 @@ def spectrogram(
     framing = conv.Framing(n_fft, hop_length, pad, center, pad_mode)
     dtype = compute_dtype(waveform.dtype)
     x = waveform.to(dtype)
-    divisor = norm_divisor(normalized, window.to(dtype), n_fft)
     if kernels is None:
         spec = conv.analyse_fft(
             x, window.to(dtype), framing, onesided=onesided, layer="Spectrogram"
         )
-        if normalized is not False:
-            spec = spec / divisor
+        spec = normalize(spec, normalized, window.to(dtype), n_fft, False)
         return as_input_dtype(magnitude_power(spec, power), waveform.dtype)
     pairs = conv.analyse(x, kernels.to(dtype), framing, "Spectrogram")
-    if normalized is not False:
-        pairs = pairs / divisor
+    pairs = normalize(pairs, normalized, window.to(dtype), n_fft, False)
     return as_input_dtype(pairs_power(pairs, power), waveform.dtype)
 
 
 def pairs_power(pairs: Tensor, power: float | None) -> Tensor:
     """``|X| ** power`` (or ``X`` for None) of :func:`torchspec.conv.analyse`'s
     ``(..., n_freq, 2, frames)`` real pairs; power 2 without building a complex tensor."""
-    if power == 2.0:
+    if power is not None and power == 2.0:
         return squared_magnitude(pairs[..., 0, :], pairs[..., 1, :])
     return magnitude_power(conv.to_complex(pairs), power)
 
@@ -120,16 +120,23 @@ def as_input_dtype(out: Tensor, dtype: torch.dtype) -> Tensor:
     """
     if out.is_complex() or out.dtype == dtype:
         return out
-    check = dtype == torch.float16 and not torch.compiler.is_compiling()
-    if check and bool((out.abs() > torch.finfo(torch.float16).max).any()):
-        warnings.warn(
-            "values above float16's largest number (65504) became inf in the float16 "
-            "output: pass float32 input (the output follows it), use bfloat16, or a "
-            "smaller power (e.g. power=1) or a dB/log head",
-            UserWarning,
-            stacklevel=3,
-        )
+    if dtype == torch.float16 and not scripting():
+        warn_float16_overflow(out)
     return out.to(dtype)
+
+
+def warn_float16_overflow(out: Tensor) -> None:
+    """The ``UserWarning`` of :func:`as_input_dtype` (eager only: not under torch.compile or
+    TorchScript, where reading a value would break the graph)."""
+    if compiling() or not bool((out.abs() > torch.finfo(torch.float16).max).any()):
+        return
+    warnings.warn(
+        "values above float16's largest number (65504) became inf in the float16 "
+        "output: pass float32 input (the output follows it), use bfloat16, or a "
+        "smaller power (e.g. power=1) or a dB/log head",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def inverse_spectrogram(
@@ -144,8 +151,7 @@ def inverse_spectrogram(
     center: bool = True,
     pad_mode: str = "reflect",
     onesided: bool = True,
-    *,
-    kernels: Tensor | None = None,
+    kernels: Tensor | None = None,  # not keyword-only: TorchScript refuses those with defaults
 ) -> Tensor:
     """Inverse STFT: synthesised frames overlap-added and divided by the window sum-square.
 
@@ -173,9 +179,8 @@ def inverse_spectrogram(
     else:
         dtype, spec = torch.float32, spectrogram.to(torch.complex64)
     padded_window = pad_window(window.to(dtype), n_fft)
-    if normalized is not False:
-        spec = spec * norm_divisor(normalized, window.to(dtype), n_fft)
-    lead, (n_freq, n_frames) = spec.shape[:-2], spec.shape[-2:]
+    spec = normalize(spec, normalized, window.to(dtype), n_fft, True)
+    lead, n_freq, n_frames = list(spec.shape[:-2]), spec.shape[-2], spec.shape[-1]
     spec = spec.reshape(-1, n_freq, n_frames)
     if kernels is None:
         columns = spec.transpose(1, 2)  # (batch, frames, freq)
@@ -192,4 +197,4 @@ def inverse_spectrogram(
     y = conv.synthesise(frames, padded_window, framing, length)
     if length is not None and pad > 0:
         y = y[..., pad:-pad]
-    return y.reshape(*lead, y.shape[-1])
+    return y.reshape(lead + [y.shape[-1]])
