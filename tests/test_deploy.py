@@ -23,7 +23,13 @@ import torch
 from test_contract import REGISTRY, Case
 
 import torchspec
+from torchspec.onnx import ComplexAsReal
 from torchspec.tracing import NotScriptable
+
+# Logarithmic outputs: a float32 FFT's rounding (1e-7 of the peak, different in every FFT
+# library) is a large relative error in bins 60-80 dB below the peak, and the log shows it:
+# these compare at 1e-3 of the output's peak (0.04 dB on an 40 dB-peak dB spectrogram).
+LOG_DOMAIN = {"MFCC", "LFCC", "WhisperLogMel", "KaldiFbank", "KaldiMFCC", "LibrosaMFCC"}
 
 ROUTES = ("script", "trace", "export", "onnx", "compile")
 ROUTE_TITLES = {
@@ -35,10 +41,14 @@ ROUTE_TITLES = {
 }
 CONFIGS = 2  # the registry's first two configurations of each layer: default and non-default
 
-NOT_PORTED = "not ported to TorchScript (clear error at `torch.jit.script`)"
-COMPLEX_ONNX = "complex output: ONNX has no complex tensors (export `power=` output instead)"
-COMPLEX_INPUT_ONNX = "complex input: ONNX has no complex tensors"
-TRACE_SHAPES = "traced graph keeps the example's shape (use `torch.export` or `torch.jit.script`)"
+NOT_PORTED = (
+    "not ported to TorchScript: `torch.jit.script` raises a `RuntimeError` naming the layer"
+)
+IRFFT_SHAPE = (
+    "multirate route: the ONNX exporter writes a wrong shape for `irfft` of dynamic length "
+    "([pytorch/pytorch#119360](https://github.com/pytorch/pytorch/issues/119360)), so ONNX "
+    "Runtime stops with a shape error; `route='direct'` exports"
+)
 
 # (layer, configuration index or None for all, route) -> why the cell does not work
 LIMITS: dict[tuple[str, int | None, str], str] = {
@@ -57,6 +67,18 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
             "KaldiMFCC",
         )
     },
+    ("CQT", 0, "onnx"): IRFFT_SHAPE,
+    ("VQT", 0, "onnx"): IRFFT_SHAPE,
+}
+
+# Cells that work with another torch.compile backend than inductor, and why.
+COMPILE_BACKENDS: dict[str, tuple[str, str]] = {
+    "GriffinLim": (
+        "aot_eager",
+        "inductor's code generation time for dynamic shapes grows steeply with `n_iter` "
+        "(6 s at 1 iteration, 140 s at 2 on a 2-core CPU); `backend='aot_eager'`, or "
+        "`dynamic=False` (one compile per shape)",
+    )
 }
 
 
@@ -72,13 +94,29 @@ def limit(name: str, index: int, route: str) -> str | None:
     return LIMITS.get((name, index, route)) or LIMITS.get((name, None, route))
 
 
-def inputs(case: Case) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """An example (batch 2) and two others with another batch and another length."""
+def inputs(case: Case, layer: torch.nn.Module) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """An example (batch 2) and two others with another batch and another length (only
+    another batch for a layer whose output length is fixed: ``GriffinLim(length=...)``)."""
     torch.manual_seed(0)
     example = case.input(2)
+    if fixed_time(layer):
+        return example, [case.input(3), case.input(5)]
     longer = torch.cat([case.input(3), case.input(3)[..., :37]], dim=-1)
-    shorter = case.input(1, 4)[:, 0, ..., :-3] if example.dim() > 2 else case.input(4)[..., :-3]
-    return example, [longer, shorter]
+    shorter = case.input(4)[..., :-3]  # batch >= 2: torch.compile specialises sizes 0 and 1
+    return example, [longer, shorter.contiguous()]  # a slice's strides would recompile
+
+
+def fixed_time(layer: torch.nn.Module) -> bool:
+    """GriffinLim with ``length`` set iterates at that length when the frames match it: a
+    layer for one input length, captured with a dynamic batch only."""
+    return isinstance(layer, torchspec.GriffinLim) and layer.length is not None
+
+
+def dynamic_dims(layer: torch.nn.Module, example: torch.Tensor) -> dict[int, object]:
+    dims = {0: torch.export.Dim.DYNAMIC}
+    if not fixed_time(layer):
+        dims[example.dim() - 1] = torch.export.Dim.DYNAMIC
+    return dims
 
 
 def run(module: object, x: torch.Tensor) -> torch.Tensor:
@@ -96,26 +134,51 @@ def deploy(route: str, layer: torch.nn.Module, example: torch.Tensor, tmp_path: 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return torch.jit.trace(layer, (example,), check_trace=False)
-    dims = {0: torch.export.Dim.DYNAMIC, example.dim() - 1: torch.export.Dim.DYNAMIC}
+    dims = dynamic_dims(layer, example)
     if route == "export":
         return torch.export.export(layer, (example,), dynamic_shapes=(dims,)).module()
     if route == "onnx":
-        import onnxruntime
-
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-            program = torch.onnx.export(layer, (example,), dynamo=True, dynamic_shapes=(dims,))
-        path = tmp_path / "layer.onnx"
-        program.save(str(path))
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        name = session.get_inputs()[0].name
-        return lambda x: torch.from_numpy(session.run(None, {name: x.numpy()})[0])
+        return onnx_session(layer, example, tmp_path)
     torch._dynamo.reset()
-    return torch.compile(layer, fullgraph=True, dynamic=True)
+    backend = COMPILE_BACKENDS.get(type(layer).__name__, ("inductor", ""))[0]
+    compiled = torch.compile(layer, fullgraph=True, dynamic=True, backend=backend)
+    with torch.no_grad():  # as the comparisons run
+        compiled(example)  # the one compilation; the other shapes must not recompile
+
+    def no_recompile(x: torch.Tensor) -> torch.Tensor:
+        with torch._dynamo.config.patch(error_on_recompile=True):
+            return compiled(x)
+
+    return no_recompile
+
+
+def onnx_session(layer: torch.nn.Module, example: torch.Tensor, tmp_path: Path):
+    """``layer`` through ``torch.onnx.export(dynamo=True)`` (dynamic batch and time) and ONNX
+    Runtime; complex tensors in and out as (real, imaginary) pairs (:class:`ComplexAsReal`),
+    returned as complex again."""
+    import onnxruntime
+
+    wrapped = ComplexAsReal(layer, complex_input=example.is_complex())
+    pairs = torch.view_as_real(example) if example.is_complex() else example
+    dims = dynamic_dims(layer, example)
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        program = torch.onnx.export(wrapped, (pairs,), dynamo=True, dynamic_shapes=(dims,))
+    path = tmp_path / "layer.onnx"
+    program.save(str(path))
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name, complex_output = session.get_inputs()[0].name, layer(example).is_complex()
+
+    def run_session(x: torch.Tensor) -> torch.Tensor:
+        feed = torch.view_as_real(x) if x.is_complex() else x
+        out = torch.from_numpy(session.run(None, {name: feed.contiguous().numpy()})[0])
+        return torch.view_as_complex(out.contiguous()) if complex_output else out
+
+    return run_session
 
 
 def check_cell(name: str, index: int, case: Case, route: str, tmp_path: Path) -> None:
     layer = case.make().eval()
-    example, others = inputs(case)
+    example, others = inputs(case, layer)
     reason = limit(name, index, route)
     if reason is not None:
         with pytest.raises(Exception) as failure:  # any failure of the route
@@ -134,8 +197,9 @@ def check_cell(name: str, index: int, case: Case, route: str, tmp_path: Path) ->
             actual = run(captured, x)
             assert actual.shape == expected.shape, (route, x.shape)
             scale = float(expected.abs().max()) if expected.numel() else 1.0
+            tolerance = 1e-3 if name in LOG_DOMAIN else 1e-4
             torch.testing.assert_close(
-                actual.to(expected.dtype), expected, rtol=1e-4, atol=1e-4 * max(scale, 1e-30)
+                actual.to(expected.dtype), expected, rtol=tolerance, atol=tolerance * scale
             )
 
 
@@ -171,7 +235,7 @@ def test_exports_the_trained_parameters(name, route, tmp_path):
     layer = TRAINABLE[name]()
     x = torch.rand(2, 33, 40) if name.startswith("MelScale") else torch.randn(2, 600)
     before = layer(x).detach()
-    optimiser = torch.optim.SGD(layer.parameters(), lr=0.5)
+    optimiser = torch.optim.Adam(layer.parameters(), lr=0.05)  # moves every parameter
     (layer(x) - before.flip(-1)).square().mean().backward()
     optimiser.step()
     after = layer(x).detach()
@@ -188,16 +252,33 @@ def test_exports_the_trained_parameters(name, route, tmp_path):
 
 
 def table() -> str:
-    """The README's deployment table: layer x route, ✓ or the reason (from ``LIMITS``)."""
+    """The README's deployment table: layer x route, ✓ or ✗ with a numbered note giving the
+    reason (from ``LIMITS`` and ``COMPILE_BACKENDS``), the notes below the table."""
+    notes: list[str] = []
+
+    def note(text: str) -> str:
+        if text not in notes:
+            notes.append(text)
+        return f"({notes.index(text) + 1})"
+
     header = "| layer | " + " | ".join(ROUTE_TITLES[r] for r in ROUTES) + " |"
     rows = [header, "|---" * (len(ROUTES) + 1) + "|"]
     for name, configs in REGISTRY.items():
         cells = []
         for route in ROUTES:
-            reasons = {limit(name, i, route) for i in range(min(CONFIGS, len(configs)))}
-            reasons.discard(None)
-            cells.append("✓" if not reasons else "✗ " + "; ".join(sorted(reasons)))  # type: ignore[arg-type]
+            reasons = sorted(
+                {r for i in range(min(CONFIGS, len(configs))) if (r := limit(name, i, route))}
+            )
+            if reasons:
+                cells.append("✗ " + " ".join(note(r) for r in reasons))
+            elif route == "compile" and name in COMPILE_BACKENDS:
+                backend, why = COMPILE_BACKENDS[name]
+                cells.append("✓ " + note(f"with `backend='{backend}'`: {why}"))
+            else:
+                cells.append("✓")
         rows.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    rows.append("")
+    rows += [f"({n}) {text}" for n, text in enumerate(notes, 1)]
     return "\n".join(rows)
 
 

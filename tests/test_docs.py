@@ -57,3 +57,12 @@ def test_version_flag(capsys):
         main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.strip() == f"torchspec {torchspec.__version__}"
+
+
+def test_every_public_layer_has_its_docstring():
+    # A class attribute written above the docstring makes it an ordinary string: help() and
+    # the docs would show nothing.
+    from helpers import public_layers
+
+    missing = [name for name, cls in public_layers().items() if not cls.__doc__]
+    assert not missing, missing

@@ -11,6 +11,7 @@ band that covers the tones must narrow.
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import librosa
@@ -257,6 +258,23 @@ def test_pcen_streams_as_librosa():
     second, final = layer(torch.from_numpy(spec[:, 130:]), zi=state, return_zf=True)
     np.testing.assert_allclose(torch.cat([first, second], -1).numpy(), expected, rtol=1e-10)
     np.testing.assert_allclose(final.numpy(), zf, rtol=1e-10)
+
+
+@pytest.mark.parametrize("frames", [1, 63, 64, 65, 1000])
+@pytest.mark.parametrize("channels", [1, 7])
+def test_pcen_smoother_without_loop_equals_the_chunk_loop(frames, channels, monkeypatch):
+    # Under torch.export/compile the smoother solves all chunks at once (no loop whose length
+    # depends on the input); both forms compute the same recurrence: float64 rounding only.
+    pcen_module = importlib.import_module("torchspec.functional.pcen")
+    generator = torch.Generator().manual_seed(frames)
+    x = torch.rand(3, 7, frames, dtype=torch.float64, generator=generator)
+    b = torch.rand(channels, dtype=torch.float64, generator=generator) * 0.5 + 0.01
+    zi = torch.rand(3, 7, 1, dtype=torch.float64, generator=generator)
+    looped, zf_looped = pcen_module.smooth(x, b, zi)
+    monkeypatch.setattr(pcen_module, "compiling", lambda: True)
+    at_once, zf_at_once = pcen_module.smooth(x, b, zi)
+    torch.testing.assert_close(at_once, looped, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(zf_at_once, zf_looped, rtol=1e-12, atol=1e-14)
 
 
 def test_pcen_gradcheck_trainable():

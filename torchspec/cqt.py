@@ -371,7 +371,7 @@ class VQT(NotScriptable, ExactBuffersModule):
             return empty
         length = waveform.shape[-1]
         dtype = compute_dtype(waveform.dtype)
-        x = waveform.to(dtype).reshape(waveform.shape[:-1].numel(), length)
+        x = waveform.to(dtype).reshape(-1, length)  # -1: export keeps the batch dynamic
         hop, center, pad_mode = self.hop_length, self.center, self.pad_mode
         if self._route == "direct":
             kernels = [getattr(self, f"kernels_{g}") for g in range(len(self._groups))]

@@ -214,17 +214,17 @@ def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
     pad = size // 2 - shift // 2
     if count == 0:
         return x.new_zeros((*x.shape[:-1], 0, size))
-    if pad > length or (count - 1) * shift + size - pad > 2 * length:
-        # Shorter than the mirror: reflect the index again and again, as Kaldi's
-        # ExtractWindow does (index i -> -i - 1 below 0, 2 * length - 1 - i above).
+    if length < size:
+        # Shorter than a frame: reflect the index again and again, as Kaldi's ExtractWindow
+        # does (index i -> -i - 1 below 0, 2 * length - 1 - i above).
         index = torch.arange(count)[:, None] * shift - pad + torch.arange(size)
         index = index.remainder(2 * length)
         index = torch.where(index < length, index, 2 * length - 1 - index).to(x.device)
         return x[..., index]
-    x = torch.cat([x[..., :pad].flip(-1), x], dim=-1) if pad > 0 else x[..., -pad:]
-    need = (count - 1) * shift + size - x.shape[-1]
-    if need > 0:
-        x = torch.cat([x, x.flip(-1)[..., :need]], dim=-1)
+    # One mirror at each end suffices; a whole frame of tail mirror, so the padded length does
+    # not depend on ``length % shift`` (no shape-dependent branch: export keeps time dynamic).
+    head = x[..., :pad].flip(-1) if pad > 0 else x[..., :0]
+    x = torch.cat([head, x if pad >= 0 else x[..., -pad:], x.flip(-1)[..., :size]], dim=-1)
     return x.unfold(-1, size, shift)[..., :count, :]
 
 
@@ -385,7 +385,7 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
         check_waveform(waveform, name)
         check_device(waveform, self.window, name)
         lead = waveform.shape[:-1]
-        if len(lead) and lead.numel() == 0:  # empty batch: shapes from one zero item
+        if any(size == 0 for size in lead):  # empty batch: shapes from one zero item
             one = self.analyse(waveform.new_zeros(waveform.shape[-1:]))
             return one[0].new_empty((*lead, *one[0].shape)), one[1].new_empty(
                 (*lead, *one[1].shape)
@@ -399,7 +399,7 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
         dtype = compute_dtype(waveform.dtype)
         length = waveform.shape[-1]
         frames = kaldi_frames(
-            waveform.to(dtype).reshape(lead.numel(), length), self.size, self.shift, self.snip_edges
+            waveform.to(dtype).reshape(-1, length), self.size, self.shift, self.snip_edges
         )
         if frames.shape[-2] == 0:  # fewer than shift / 2 samples: no frame, as Kaldi
             bins = self.mel_banks.shape[-1]

@@ -61,7 +61,7 @@ def griffinlim(
     # clamp: a finite gradient where the magnitude is 0 (d/dx x**(1/p) is infinite there)
     tiny = 2.2250738585072014e-308 if dtype == torch.float64 else 1.1754943508222875e-38
     magnitude = specgram.to(dtype).clamp_min(tiny).pow(1.0 / power)
-    angles = _start(magnitude, init_phase, rand_init, generator)
+    start = _start(magnitude, init_phase, rand_init, generator)  # (..., freq, frames, 2)
     lead, n_freq, n_frames = list(magnitude.shape[:-2]), magnitude.shape[-2], magnitude.shape[-1]
     framing = conv.Framing(n_fft, hop_length, 0, center, pad_mode)
     inner = length if length is not None and framing.n_frames(length) == n_frames else None
@@ -69,7 +69,7 @@ def griffinlim(
     # (batch, frames, freq) layout with real (re, im) views: complex element-wise kernels cost
     # more than the FFTs on CPU.
     scale = magnitude.reshape(-1, n_freq, n_frames).transpose(1, 2)
-    phase = torch.view_as_real(angles.reshape(-1, n_freq, n_frames).transpose(1, 2))
+    phase = start.reshape(-1, n_freq, n_frames, 2).transpose(1, 2)
 
     spec = phase * scale.unsqueeze(-1)
     previous: Tensor | None = None
@@ -104,17 +104,24 @@ def _start(
     rand_init: bool,
     generator: torch.Generator | None,
 ) -> Tensor:
-    complex_dtype = torch.complex128 if magnitude.dtype == torch.float64 else torch.complex64
+    """The starting unit phases as real ``(..., freq, frames, 2)`` (cos, sin) pairs: no complex
+    tensor is created, so the layer exports to ONNX."""
     if init_phase is not None:
         if not scripting():
             check_init_phase(init_phase, magnitude)
         if init_phase.is_complex():
-            phase = init_phase.to(complex_dtype)
-            return phase / (phase.abs() + 1e-16)
-        return torch.polar(torch.ones_like(magnitude), init_phase.to(magnitude.dtype))
+            complex_dtype = (
+                torch.complex128 if magnitude.dtype == torch.float64 else torch.complex64
+            )
+            pairs = torch.view_as_real(init_phase.to(complex_dtype))
+            norm = pairs.square().sum(-1, keepdim=True).sqrt()
+            return pairs / (norm + 1e-16)
+        angle = init_phase.to(magnitude.dtype)
+        return torch.stack((torch.cos(angle), torch.sin(angle)), dim=-1)
     if not rand_init:
-        return torch.ones_like(magnitude, dtype=complex_dtype)
+        return torch.stack((torch.ones_like(magnitude), torch.zeros_like(magnitude)), dim=-1)
     phase = torch.rand(
         magnitude.shape, generator=generator, device=magnitude.device, dtype=magnitude.dtype
     )
-    return torch.polar(torch.ones_like(magnitude), 2 * math.pi * phase)
+    angle = 2 * math.pi * phase
+    return torch.stack((torch.cos(angle), torch.sin(angle)), dim=-1)

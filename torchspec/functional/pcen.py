@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..checks import compute_dtype
+from ..tracing import compiling
 
 CHUNK = 64  # frames solved at once by a matrix product; the loop runs over chunks only
 
@@ -39,16 +40,17 @@ def smooth(ref: Tensor, b: Tensor, zi: Tensor | None = None) -> tuple[Tensor, Te
     """
     b = b.to(ref.dtype).reshape(-1, 1)  # (channels or 1, 1)
     decay = 1 - b
-    lead, (channels, frames) = ref.shape[:-2], ref.shape[-2:]
+    lead, channels, frames = list(ref.shape[:-2]), ref.shape[-2], ref.shape[-1]
     x = ref.reshape(-1, channels, frames)
     state = decay if zi is None else zi.to(ref.dtype)
-    previous = (state / decay).expand(*lead, channels, 1).reshape(-1, channels, 1)
+    previous = (state / decay).expand(lead + [channels, 1]).reshape(-1, channels, 1)
+    if compiling():
+        smoothed = _smooth_chunks_at_once(x, b, previous)
+        return smoothed.reshape(ref.shape), (decay * smoothed[..., -1:]).reshape(
+            lead + [channels, 1]
+        )
     size = min(CHUNK, frames)
-    steps = torch.arange(size, dtype=ref.dtype, device=ref.device)
-    lags = steps[None, :] - steps[:, None]  # (j, i): i - j, laid out for x @ weights
-    log_decay = torch.log(decay)[..., None]  # (channels or 1, 1, 1)
-    weights = torch.where(lags >= 0, b[..., None] * torch.exp(lags.clamp_min(0) * log_decay), 0)
-    carry = torch.exp((steps + 1) * log_decay[..., 0])  # (channels or 1, size): (1 - b)**(i+1)
+    weights, carry = _decay_weights(b, size)
     shared = weights.shape[0] == 1
     pieces = []
     for start in range(0, frames, size):
@@ -63,6 +65,43 @@ def smooth(ref: Tensor, b: Tensor, zi: Tensor | None = None) -> tuple[Tensor, Te
         previous = out[..., -1:]
     smoothed = torch.cat(pieces, dim=-1) if len(pieces) > 1 else pieces[0]
     return smoothed.reshape(ref.shape), (decay * previous).reshape(*lead, channels, 1)
+
+
+def _decay_weights(b: Tensor, size: int) -> tuple[Tensor, Tensor]:
+    """The lower-triangular ``(channels or 1, size, size)`` matrix of a chunk's response to its
+    own frames (``[j, i] = b (1 - b)**(i - j)``, for ``x @ weights``) and the ``(channels or 1,
+    size)`` decay ``(1 - b)**(i + 1)`` of the state before the chunk."""
+    steps = torch.arange(size, dtype=b.dtype, device=b.device)
+    lags = steps[None, :] - steps[:, None]
+    log_decay = torch.log(1 - b)[..., None]  # (channels or 1, 1, 1)
+    weights = torch.where(lags >= 0, b[..., None] * torch.exp(lags.clamp_min(0) * log_decay), 0)
+    return weights, torch.exp((steps + 1) * log_decay[..., 0])
+
+
+def _smooth_chunks_at_once(x: Tensor, b: Tensor, previous: Tensor) -> Tensor:
+    """:func:`smooth` without a loop whose length depends on the input (for torch.export,
+    ONNX and torch.compile): every chunk from a zero state at once, then the chunks' starting
+    states from a ``(chunks, chunks)`` decay matrix, i.e. the same recurrence one level up.
+
+    Args:
+        x: ``(batch, channels, frames)``; b: ``(channels or 1, 1)``; previous: the smoother's
+            value before frame 0, ``(batch, channels, 1)``.
+    """
+    batch, channels, frames = x.shape
+    chunks = (frames + CHUNK - 1) // CHUNK
+    blocks = F.pad(x, (0, chunks * CHUNK - frames)).reshape(batch, channels, chunks, CHUNK)
+    weights, carry = _decay_weights(b, CHUNK)
+    local = torch.matmul(blocks, weights)  # (batch, channels, chunks, CHUNK)
+    # State after chunk k: m_k = D m_(k-1) + local_k[-1] with D = (1 - b)**CHUNK.
+    index = torch.arange(chunks, dtype=x.dtype, device=x.device)
+    lags = index[None, :] - index[:, None]  # [j, k] = k - j
+    log_block = CHUNK * torch.log(1 - b)[..., None]  # (channels or 1, 1, 1)
+    spread = torch.where(lags >= 0, torch.exp(lags.clamp_min(0) * log_block), 0)
+    ends = torch.matmul(local[..., -1].unsqueeze(-2), spread).squeeze(-2)  # (batch, ch, chunks)
+    ends = ends + torch.exp((index + 1) * log_block[..., 0]) * previous
+    starts = torch.cat([previous, ends[..., :-1]], dim=-1)  # state before each chunk
+    out = local + starts[..., None] * carry[:, None, :]
+    return out.reshape(batch, channels, chunks * CHUNK)[..., :frames]
 
 
 def max_filter(x: Tensor, size: int) -> Tensor:
