@@ -31,8 +31,17 @@ def register_learnable(
 
 def bounded(logit: Tensor, low: float | Tensor, high: float | Tensor) -> Tensor:
     """``low + (high - low) * sigmoid(logit)``: a learnable value that no optimiser step can
-    move out of ``(low, high)`` (the reparametrisation of every learnable frontend)."""
-    return low + (high - low) * torch.sigmoid(logit)
+    move out of ``(low, high)`` (the reparametrisation of every learnable frontend).
+
+    One expression per combination of float and tensor bounds: TorchScript types each."""
+    fraction = torch.sigmoid(logit)
+    if isinstance(low, Tensor):
+        if isinstance(high, Tensor):
+            return low + (high - low) * fraction
+        return low + (high - low) * fraction
+    if isinstance(high, Tensor):
+        return low + (high - low) * fraction
+    return low + (high - low) * fraction
 
 
 def bounded_logit(

@@ -1,7 +1,5 @@
 """LEAF (Zeghidour et al. 2021): Gabor filterbank, Gaussian low-pass pooling, sPCEN."""
 
-from __future__ import annotations
-
 import math
 from typing import ClassVar
 
@@ -30,7 +28,7 @@ from .checks import (
 )
 from .functional.spectral import as_input_dtype, pairs_power
 from .pcen import PCEN
-from .tracing import NotScriptable
+from .tracing import NotScriptable, scripting
 
 FWHM_TO_SIGMA = math.sqrt(2 * math.log(2))
 
@@ -54,7 +52,7 @@ def gabor_init_from_mel(
     return centre, sigma
 
 
-class GaborFilterbank(NotScriptable, nn.Module):
+class GaborFilterbank(nn.Module):
     r"""Complex Gabor filters with learnable centre frequency and bandwidth (LEAF's first layer).
 
     ``phi_k[t] = exp(i eta_k t) exp(-t**2 / (2 sigma_k**2)) / (sqrt(2 pi) sigma_k)`` for
@@ -79,7 +77,7 @@ class GaborFilterbank(NotScriptable, nn.Module):
     Shapes: input ``(..., time)``; output ``(..., n_filters, 1 + (time - 1) // hop_length)``.
     """
 
-    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
     centre_logit: Tensor
     width_logit: Tensor
     _taps: Tensor
@@ -143,7 +141,8 @@ class GaborFilterbank(NotScriptable, nn.Module):
         """``(n_filters, 2, kernel_size)`` real and imaginary parts. Built from cos/sin, not
         ``torch.polar``, whose gradient is NaN where the envelope underflows to 0."""
         eta, sigma = self.centres_and_widths()
-        dtype = dtype or eta.dtype
+        if dtype is None:
+            dtype = eta.dtype
         eta, sigma, t = eta.to(dtype)[:, None], sigma.to(dtype)[:, None], self._taps.to(dtype)
         envelope = torch.exp(-(t**2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
         phase = eta * t
@@ -151,10 +150,12 @@ class GaborFilterbank(NotScriptable, nn.Module):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_filters, frames)``."""
-        check_waveform(waveform, "GaborFilterbank")
-        check_device(waveform, self.centre_logit, "GaborFilterbank")
-        if (empty := empty_batch(waveform, 1, self.forward)) is not None:
-            return empty
+        if not scripting():
+            check_waveform(waveform, "GaborFilterbank")
+            check_device(waveform, self.centre_logit, "GaborFilterbank")
+            empty = empty_batch(waveform, 1, self.forward)
+            if empty is not None:
+                return empty
         dtype = compute_dtype(waveform.dtype)
         framing = conv.Framing(self.kernel_size, self.hop_length, 0, True, "constant")
         # correlation with phi = convolution with its reverse: conv1d correlates, so the
@@ -171,7 +172,7 @@ class GaborFilterbank(NotScriptable, nn.Module):
         )
 
 
-class GaussianLowpass(NotScriptable, nn.Module):
+class GaussianLowpass(nn.Module):
     r"""Per-channel Gaussian low-pass pooling with learnable widths (LEAF's pooling).
 
     Channel ``c`` is convolved with ``w_c[t] = exp(-((t - (K - 1) / 2) / (s_c (K - 1) / 2))**2
@@ -190,7 +191,6 @@ class GaussianLowpass(NotScriptable, nn.Module):
     ``(..., n_channels, 1 + (time - 1) // hop_length)``.
     """
 
-    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
     width_logit: Tensor
 
     def __init__(
@@ -231,23 +231,27 @@ class GaussianLowpass(NotScriptable, nn.Module):
     def filters(self, dtype: torch.dtype | None = None) -> Tensor:
         """The pooling windows now, ``(n_channels, kernel_size)``."""
         widths = self.widths()
-        dtype = dtype or widths.dtype
+        if dtype is None:
+            dtype = widths.dtype
         half = (self.kernel_size - 1) / 2
         t = torch.arange(self.kernel_size, dtype=dtype, device=widths.device) - half
         return torch.exp(-0.5 * (t / (widths.to(dtype)[:, None] * half)) ** 2)
 
     def forward(self, x: Tensor) -> Tensor:
         """Args: x ``(..., n_channels, time)``. Returns ``(..., n_channels, frames)``."""
-        check_spectrogram(x, self.n_channels, "GaussianLowpass")
-        if (empty := empty_batch(x, 2, self.forward)) is not None:
-            return empty
+        if not scripting():
+            check_spectrogram(x, self.n_channels, "GaussianLowpass")
+            empty = empty_batch(x, 2, self.forward)
+            if empty is not None:
+                return empty
         dtype = compute_dtype(x.dtype)
-        lead, (channels, length) = x.shape[:-2], x.shape[-2:]
-        signal = F.pad(x.to(dtype).reshape(-1, channels, length), (self.kernel_size // 2,) * 2)
+        lead, channels, length = list(x.shape[:-2]), x.shape[-2], x.shape[-1]
+        half = self.kernel_size // 2
+        signal = F.pad(x.to(dtype).reshape(-1, channels, length), [half, half])
         out = conv.conv1d(
             signal, self.filters(dtype).unsqueeze(1), stride=self.hop_length, groups=channels
         )
-        return as_input_dtype(out.reshape(*lead, channels, out.shape[-1]), x.dtype)
+        return as_input_dtype(out.reshape(lead + [channels, out.shape[-1]]), x.dtype)
 
 
 class LEAF(NotScriptable, nn.Module):
@@ -267,7 +271,7 @@ class LEAF(NotScriptable, nn.Module):
     Shapes: input ``(..., time)``; output ``(..., n_filters, 1 + (time - 1) // stride)``.
     """
 
-    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
+    script_refusal: ClassVar[str] = "its PCEN stage does not script (see PCEN)"
 
     def __init__(
         self,

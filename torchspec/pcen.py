@@ -64,7 +64,8 @@ class PCEN(NotScriptable, nn.Module):
     power_logit: Tensor
     b_logit: Tensor
     script_refusal: ClassVar[str] = (
-        "its chunked-scan smoother and streaming state (zi/zf) are not ported to TorchScript"
+        "its fixed and trainable modes hold different attributes and its streaming forward "
+        "returns a tensor or a pair, which TorchScript cannot type"
     )
 
     def __init__(

@@ -1,7 +1,5 @@
 """SincFilterbank: SincNet's band-pass filters with two learnable cut-offs each."""
 
-from __future__ import annotations
-
 import math
 from typing import ClassVar
 
@@ -24,10 +22,10 @@ from .checks import (
     empty_batch,
 )
 from .functional.spectral import as_input_dtype
-from .tracing import NotScriptable
+from .tracing import scripting
 
 
-class SincFilterbank(NotScriptable, nn.Module):
+class SincFilterbank(nn.Module):
     r"""Band-pass filterbank with learnable cut-offs (SincNet, Ravanelli & Bengio 2018).
 
     Filter ``k`` is the windowed difference of two low-pass sincs,
@@ -60,7 +58,7 @@ class SincFilterbank(NotScriptable, nn.Module):
     them in every forward (:meth:`filters`).
     """
 
-    script_refusal: ClassVar[str] = "the learnable frontends are not ported to TorchScript"
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
     low_logit: Tensor
     band_logit: Tensor
     _taps: Tensor
@@ -120,14 +118,11 @@ class SincFilterbank(NotScriptable, nn.Module):
     def filters(self, dtype: torch.dtype | None = None) -> Tensor:
         """The kernels now, ``(n_filters, kernel_size)``, unit gain at each band's centre."""
         low, high = self.cutoffs()
-        dtype = dtype or low.dtype
+        if dtype is None:
+            dtype = low.dtype
         low, high = low.to(dtype) / self.sample_rate, high.to(dtype) / self.sample_rate
         n = self._taps.to(dtype)
-
-        def lowpass(cutoff: Tensor) -> Tensor:  # 2 f sinc(2 f n), sinc(x) = sin(pi x) / (pi x)
-            return 2 * cutoff[:, None] * torch.sinc(2 * cutoff[:, None] * n)
-
-        band = (lowpass(high) - lowpass(low)) * self._window.to(dtype)
+        band = (_lowpass(high, n) - _lowpass(low, n)) * self._window.to(dtype)
         # Unit gain at the centre frequency of each band (as SincNet's max normalisation).
         centre = (low + high) / 2
         gain = (band * torch.cos(2 * math.pi * centre[:, None] * n)).sum(-1, keepdim=True)
@@ -135,16 +130,18 @@ class SincFilterbank(NotScriptable, nn.Module):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_filters, frames)``."""
-        check_waveform(waveform, "SincFilterbank")
-        check_device(waveform, self.low_logit, "SincFilterbank")
-        if (empty := empty_batch(waveform, 1, self.forward)) is not None:
-            return empty
+        if not scripting():
+            check_waveform(waveform, "SincFilterbank")
+            check_device(waveform, self.low_logit, "SincFilterbank")
+            empty = empty_batch(waveform, 1, self.forward)
+            if empty is not None:
+                return empty
         dtype = compute_dtype(waveform.dtype)
         framing = conv.Framing(self.kernel_size, self.hop_length, 0, self.center, "constant")
         signal, lead = framing.frame(waveform.to(dtype), "SincFilterbank")
         kernels = self.filters(dtype).unsqueeze(1)
         out = conv.conv1d(signal.unsqueeze(1), kernels, stride=self.hop_length)
-        return as_input_dtype(out.reshape(*lead, *out.shape[-2:]), waveform.dtype)
+        return as_input_dtype(out.reshape(lead + [out.shape[-2], out.shape[-1]]), waveform.dtype)
 
     def extra_repr(self) -> str:
         return (
@@ -152,3 +149,9 @@ class SincFilterbank(NotScriptable, nn.Module):
             f"sample_rate={self.sample_rate:g}, hop_length={self.hop_length}, "
             f"trainable={self.trainable}"
         )
+
+
+def _lowpass(cutoff: Tensor, n: Tensor) -> Tensor:
+    """``2 f sinc(2 f n)`` for each cut-off ``f`` (cycles per sample), ``sinc(x) = sin(pi x) /
+    (pi x)``: ``(n_filters, taps)``."""
+    return 2 * cutoff[:, None] * torch.sinc(2 * cutoff[:, None] * n)
