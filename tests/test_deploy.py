@@ -282,6 +282,18 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def test_complex_as_real_carries_complex_tensors_as_pairs():
+    spec = torchspec.Spectrogram(32, hop_length=8, power=None)
+    inverse = torchspec.InverseSpectrogram(32, hop_length=8)
+    x = torch.randn(2, 200)
+    pairs = ComplexAsReal(spec, complex_input=False)(x)
+    torch.testing.assert_close(pairs, torch.view_as_real(spec(x)))
+    back = ComplexAsReal(inverse, complex_input=True)(pairs)
+    torch.testing.assert_close(back, inverse(spec(x)))
+    with pytest.raises(TypeError, match="complex_input"):
+        ComplexAsReal(spec, complex_input=1)
+
+
 START, END = "<!-- deployment table: python tests/test_deploy.py -->", "<!-- end -->"
 README = Path(__file__).resolve().parents[1] / "README.md"
 
