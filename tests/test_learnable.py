@@ -161,13 +161,64 @@ def test_frontend_learns_what_its_initial_filters_cannot(name):
 def test_learnable_window_learns():
     """Spectrogram(trainable="window"): the window (win_length numbers) is all that moves, and
     the loss falls on the tone task (mel bands fixed)."""
-    spectrogram = Spectrogram(256, hop_length=64, trainable="window")
-    frontend = _Power(MelScale(8, SR, n_stft=129), spectrogram)
+
+    def make() -> _Power:
+        return _Power(
+            MelScale(8, SR, n_stft=129), Spectrogram(256, hop_length=64, trainable="window")
+        )
+
+    frozen = _train(make(), 8, learn=False, normalise=True)
+    frontend = make()
+    spectrogram = frontend.spectrogram
     start = spectrogram.window.detach().clone()
-    first, last, _ = _train(frontend, 8, learn=True, normalise=True)
+    first, last, accuracy = _train(frontend, 8, learn=True, normalise=True)
     assert [name for name, _ in frontend.named_parameters()] == ["spectrogram.window"]
     assert last < first
+    assert accuracy >= frozen[2] + 0.05, (accuracy, frozen)  # measured 0.92 vs 0.81 frozen
     assert (spectrogram.window.detach() - start).abs().max() > 1e-3
+
+
+def _levels(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """4 channels x 100 frames of positive energies whose class is their overall level (x1 or
+    x4, +-20%): what PCEN's gain normalisation removes, and a lower gain keeps."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (n,), generator=g)
+    level = torch.where(labels == 1, 4.0, 1.0)[:, None, None]
+    level = level * torch.exp(0.2 * torch.randn(n, 1, 1, generator=g))
+    return (torch.rand(n, 4, 100, generator=g) * 0.5 + 0.75) * level, labels
+
+
+def _train_pcen(learn: bool) -> tuple[float, PCEN]:
+    """150 Adam steps (classifier lr 0.05, PCEN lr 0.05) on the mean PCEN output per channel;
+    returns the mean loss of the last 10 steps."""
+    torch.manual_seed(0)
+    pcen = PCEN(n_channels=4, trainable=True, gain=0.98, b=0.3)
+    classifier = torch.nn.Linear(4, 2)
+    groups = [{"params": list(classifier.parameters()), "lr": 0.05}]
+    if learn:
+        groups.append({"params": list(pcen.parameters()), "lr": 0.05})
+    optimiser = torch.optim.Adam(groups)
+    losses = []
+    for step in range(150):
+        x, y = _levels(32, step)
+        loss = torch.nn.functional.cross_entropy(classifier(pcen(x).mean(-1)), y)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(float(loss.detach()))
+    return float(np.mean(losses[-10:])), pcen
+
+
+def test_trainable_pcen_learns_to_keep_what_its_gain_removes():
+    # Frozen at gain 0.98 the level survives as level**0.02: the classifier's loss stays near
+    # log 2 (0.68 measured). Trained, some channels lower their gain and the loss falls to
+    # 0.01 (held-out accuracy is no test here: the faint level already sorts 99% correctly).
+    frozen, _ = _train_pcen(learn=False)
+    trained, pcen = _train_pcen(learn=True)
+    assert frozen > 0.6
+    assert trained < frozen - 0.3, (trained, frozen)
+    gains = pcen.parameters_now()["gain"]
+    assert isinstance(gains, torch.Tensor) and float(gains.min()) < 0.5, gains
 
 
 def _push_hard(layer: torch.nn.Module, x: torch.Tensor, sign: float) -> None:
