@@ -39,7 +39,7 @@ ROUTE_TITLES = {
     "onnx": "ONNX + onnxruntime",
     "compile": "`torch.compile` (dynamic)",
 }
-CONFIGS = 2  # the registry's first two configurations of each layer: default and non-default
+CONFIGS = 4  # every configuration of the registry (default, trainable, log, complex, route)
 
 NOT_PORTED = (
     "not ported to TorchScript: `torch.jit.script` raises a `RuntimeError` naming the layer"
