@@ -47,7 +47,7 @@ from .checks import (
 from .functional.cqt import EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
 from .functional.spectral import as_input_dtype
-from .tracing import NotScriptable
+from .tracing import NotScriptable, onnx_exporting
 
 C1_HZ = 32.70319566257483
 CQT_ROUTES = ("multirate", "direct")
@@ -380,6 +380,13 @@ class VQT(NotScriptable, ExactBuffersModule):
                 x, kernels, hop_length=hop, center=center, pad_mode=pad_mode, layer=name
             )
         else:
+            if onnx_exporting():
+                raise RuntimeError(
+                    f"{name} with route='multirate' does not export to ONNX: the exporter "
+                    "writes a wrong output shape for irfft of dynamic length "
+                    "(https://github.com/pytorch/pytorch/issues/119360) and ONNX Runtime "
+                    "refuses the graph. Build the layer with route='direct' to export it"
+                )
             kernels = [getattr(self, f"multirate_kernels_{g}") for g in range(len(self._groups))]
             check_device(waveform, kernels[0], name)
             pairs = TF.vqt_multirate(

@@ -6,12 +6,13 @@ value, marks written on output tensors) runs behind ``if not scripting():``: Tor
 that branch unseen, so the layers stay scriptable without giving up their eager checks.
 """
 
+import sys
 from typing import Any, ClassVar
 
 import torch
 from torch._jit_internal import is_scripting as scripting  # the very function TorchScript folds
 
-__all__ = ["NotScriptable", "compiling", "refuse_script", "scripting"]
+__all__ = ["NotScriptable", "compiling", "onnx_exporting", "refuse_script", "scripting"]
 
 
 def compiling() -> bool:
@@ -20,6 +21,16 @@ def compiling() -> bool:
         return False
     else:
         return torch.compiler.is_compiling()
+
+
+def onnx_exporting() -> bool:
+    """True inside ``torch.onnx.export``, in each of its capture strategies.
+
+    ``torch.onnx.is_in_onnx_export()`` is folded to False when the exporter falls back to
+    ``torch.export(strict=True)``; the exporter's own flag is read too (private: should it move,
+    this is the public answer alone)."""
+    flags = sys.modules.get("torch.onnx._internal.exporter._flags")
+    return bool(getattr(flags, "_is_onnx_exporting", False)) or torch.onnx.is_in_onnx_export()
 
 
 def refuse_script(layer: str, why: str) -> RuntimeError:
