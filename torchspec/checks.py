@@ -235,6 +235,17 @@ def check_init_phase(init_phase: object, spectrogram: Tensor) -> None:
         )
 
 
+def check_waveform_input(
+    x: Tensor, reference: Tensor, layer: str, compute: Callable[[Tensor], Tensor]
+) -> Tensor | None:
+    """A layer's eager input checks on a waveform: :func:`check_waveform`, on the device of the
+    layer's ``reference`` tensor; returns :func:`empty_batch`'s output for an empty batch, else
+    None (then ``forward`` computes)."""
+    check_waveform(x, layer)
+    check_device(x, reference, layer)
+    return empty_batch(x, 1, compute)
+
+
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     """The dtype a transform computes in: float64 stays, everything else runs in float32.
 

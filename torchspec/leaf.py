@@ -14,7 +14,6 @@ from .checks import (
     MAX_TAPS,
     check_band_limits,
     check_bool,
-    check_device,
     check_device_arg,
     check_dtype,
     check_int,
@@ -22,7 +21,7 @@ from .checks import (
     check_power,
     check_spectrogram,
     check_taps,
-    check_waveform,
+    check_waveform_input,
     compute_dtype,
     empty_batch,
 )
@@ -151,9 +150,9 @@ class GaborFilterbank(nn.Module):
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_filters, frames)``."""
         if not scripting():
-            check_waveform(waveform, "GaborFilterbank")
-            check_device(waveform, self.centre_logit, "GaborFilterbank")
-            empty = empty_batch(waveform, 1, self.forward)
+            empty = check_waveform_input(
+                waveform, self.centre_logit, "GaborFilterbank", self.forward
+            )
             if empty is not None:
                 return empty
         dtype = compute_dtype(waveform.dtype)

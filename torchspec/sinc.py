@@ -11,15 +11,13 @@ from . import functional as TF
 from .base import bounded, bounded_logit, register_learnable
 from .checks import (
     check_bool,
-    check_device,
     check_device_arg,
     check_dtype,
     check_int,
     check_number,
     check_taps,
-    check_waveform,
+    check_waveform_input,
     compute_dtype,
-    empty_batch,
 )
 from .functional.spectral import as_input_dtype
 from .tracing import scripting
@@ -131,9 +129,7 @@ class SincFilterbank(nn.Module):
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_filters, frames)``."""
         if not scripting():
-            check_waveform(waveform, "SincFilterbank")
-            check_device(waveform, self.low_logit, "SincFilterbank")
-            empty = empty_batch(waveform, 1, self.forward)
+            empty = check_waveform_input(waveform, self.low_logit, "SincFilterbank", self.forward)
             if empty is not None:
                 return empty
         dtype = compute_dtype(waveform.dtype)

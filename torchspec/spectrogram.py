@@ -25,7 +25,7 @@ from .checks import (
     check_optional_int,
     check_power,
     check_route,
-    check_waveform,
+    check_waveform_input,
     empty_batch,
     mark_frequency_scale,
 )
@@ -314,9 +314,7 @@ class Spectrogram(ExactBuffersModule):
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., n_freq, n_frames)``."""
         if not scripting():
-            check_waveform(waveform, "Spectrogram")
-            check_device(waveform, self.window, "Spectrogram")
-            empty = empty_batch(waveform, 1, self.forward)
+            empty = check_waveform_input(waveform, self.window, "Spectrogram", self.forward)
             if empty is not None:
                 return empty
         out = TF.spectrogram(
