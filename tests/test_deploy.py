@@ -60,8 +60,6 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
             "InverseCQT",
             "PCEN",
             "LEAF",
-            "KaldiFbank",
-            "KaldiMFCC",
         )
     },
     ("CQT", 0, "onnx"): IRFFT_SHAPE,

@@ -34,7 +34,7 @@ from .checks import (
 )
 from .mel import MelScale, MelSpectrogram
 from .spectrogram import Spectrogram
-from .tracing import NotScriptable, scripting
+from .tracing import scripting
 
 __all__ = [
     "KaldiFbank",
@@ -213,14 +213,14 @@ def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
     count = (length + shift // 2) // shift
     pad = size // 2 - shift // 2
     if count == 0:
-        return x.new_zeros((*x.shape[:-1], 0, size))
+        return x.new_zeros(list(x.shape[:-1]) + [0, size])
     if length < size:
         # Shorter than a frame: reflect the index again and again, as Kaldi's ExtractWindow
         # does (index i -> -i - 1 below 0, 2 * length - 1 - i above).
         index = torch.arange(count)[:, None] * shift - pad + torch.arange(size)
         index = index.remainder(2 * length)
         index = torch.where(index < length, index, 2 * length - 1 - index).to(x.device)
-        return x[..., index]
+        return x[:, index]  # x is (batch, time)
     # One mirror at each end suffices; a whole frame of tail mirror, so the padded length does
     # not depend on ``length % shift`` (no shape-dependent branch: export keeps time dynamic).
     head = x[..., :pad].flip(-1) if pad > 0 else x[..., :0]
@@ -228,7 +228,7 @@ def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
     return x.unfold(-1, size, shift)[..., :count, :]
 
 
-class KaldiFbank(NotScriptable, ExactBuffersModule):
+class KaldiFbank(ExactBuffersModule):
     """Kaldi filterbank features (``compute-fbank-feats``), batched.
 
     Parameter names and defaults are ``torchaudio.compliance.kaldi.fbank``'s (times in ms, the
@@ -257,9 +257,8 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
     numbers); output ``(..., frames, num_mel_bins + use_energy)``.
     """
 
-    script_refusal: ClassVar[str] = (
-        "its per-utterance dither generator and Kaldi framing are not ported to TorchScript"
-    )
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
+
     window: Tensor
     mel_banks: Tensor
 
@@ -311,6 +310,7 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
             )
         }
         dtype, device = check_dtype(dtype), check_device_arg(device)
+        self.name = type(self).__name__  # for messages (TorchScript has no type().__name__)
         self.size = int(sample_frequency * frame_length * 0.001)
         self.shift = int(sample_frequency * frame_shift * 0.001)
         if self.size < 2:
@@ -372,7 +372,7 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
         return (samples + self.shift // 2) // self.shift
 
     def _log_energy(self, frames: Tensor) -> Tensor:
-        energy = frames.square().sum(-1).clamp_min(FLOAT32_EPSILON).log()
+        energy = frames.square().sum(-1).clamp_min(1.1920928955078125e-07).log()  # float32 eps
         if self.energy_floor > 0:
             energy = energy.clamp_min(math.log(self.energy_floor))
         return energy
@@ -381,19 +381,15 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
         self, waveform: Tensor, generator: torch.Generator | None = None
     ) -> tuple[Tensor, Tensor]:
         """``(..., frames, bins)`` mel energies (log or not) and ``(..., frames)`` log energy."""
-        name = type(self).__name__
-        check_waveform(waveform, name)
-        check_device(waveform, self.window, name)
-        lead = waveform.shape[:-1]
-        if any(size == 0 for size in lead):  # empty batch: shapes from one zero item
-            one = self.analyse(waveform.new_zeros(waveform.shape[-1:]))
-            return one[0].new_empty((*lead, *one[0].shape)), one[1].new_empty(
-                (*lead, *one[1].shape)
-            )
+        if not scripting():
+            empty = self._eager_checks(waveform)
+            if empty is not None:
+                return empty
+        lead = list(waveform.shape[:-1])
         need = self.size if self.snip_edges else 1
         if waveform.shape[-1] < need:
             raise ValueError(
-                f"{name}: {waveform.shape[-1]} samples is shorter than one frame "
+                f"{self.name}: {waveform.shape[-1]} samples is shorter than one frame "
                 f"({self.size} samples); use snip_edges=False or a longer input"
             )
         dtype = compute_dtype(waveform.dtype)
@@ -403,7 +399,7 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
         )
         if frames.shape[-2] == 0:  # fewer than shift / 2 samples: no frame, as Kaldi
             bins = self.mel_banks.shape[-1]
-            return frames.new_zeros((*lead, 0, bins)), frames.new_zeros((*lead, 0))
+            return frames.new_zeros(lead + [0, bins]), frames.new_zeros(lead + [0])
         if self.dither != 0.0:
             noise = torch.randn(
                 frames.shape, generator=generator, dtype=dtype, device=frames.device
@@ -428,11 +424,21 @@ class KaldiFbank(NotScriptable, ExactBuffersModule):
             power = power.sqrt()
         mel = torch.matmul(power, self.mel_banks.to(dtype))
         if self.use_log_fbank:
-            mel = mel.clamp_min(FLOAT32_EPSILON).log()
+            mel = mel.clamp_min(1.1920928955078125e-07).log()  # FLOAT32_EPSILON
         count = mel.shape[-2]
-        return mel.reshape(*lead, count, -1), energy.reshape(*lead, count)
+        return mel.reshape(lead + [count, -1]), energy.reshape(lead + [count])
 
-    def forward(self, waveform: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
+    def _eager_checks(self, waveform: Tensor) -> tuple[Tensor, Tensor] | None:
+        """Input checks with messages, and the output of an empty batch (None otherwise)."""
+        check_waveform(waveform, self.name)
+        check_device(waveform, self.window, self.name)
+        lead = waveform.shape[:-1]
+        if all(size != 0 for size in lead):
+            return None
+        one = self.analyse(waveform.new_zeros(waveform.shape[-1:]))  # shapes from one zero item
+        return one[0].new_empty((*lead, *one[0].shape)), one[1].new_empty((*lead, *one[1].shape))
+
+    def forward(self, waveform: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Args: waveform ``(..., time)``; generator for the dither.
 
         Returns ``(..., frames, num_mel_bins + use_energy)`` in the input's dtype (float32 for
@@ -504,7 +510,7 @@ class KaldiMFCC(KaldiFbank):
             )
         self.register_exact_buffer("dct_mat", matrix, dtype=dtype, device=device)
 
-    def forward(self, waveform: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
+    def forward(self, waveform: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., frames, num_ceps)``."""
         mel, energy = self.analyse(waveform, generator)
         ceps = torch.matmul(mel, self.dct_mat.to(mel.dtype))
