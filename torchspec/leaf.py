@@ -120,9 +120,8 @@ class GaborFilterbank(nn.Module):
 
     def centres_and_widths(self) -> tuple[Tensor, Tensor]:
         """Centres in radians per sample and Gaussian widths in samples now (differentiable)."""
-        eta = math.pi * torch.sigmoid(self.centre_logit)
-        sigma = self.sigma_min + (self.sigma_max - self.sigma_min) * torch.sigmoid(self.width_logit)
-        return eta, sigma
+        eta = bounded(self.centre_logit, 0.0, math.pi)
+        return eta, bounded(self.width_logit, self.sigma_min, self.sigma_max)
 
     @property
     def frequencies(self) -> Tensor:

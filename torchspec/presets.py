@@ -69,6 +69,8 @@ class WhisperLogMel(nn.Module):
     Shapes: input ``(..., time)`` at 16 kHz; output ``(..., n_mels, time // 160)``.
     """
 
+    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
+
     def __init__(
         self,
         n_mels: int = 80,
@@ -80,6 +82,7 @@ class WhisperLogMel(nn.Module):
         super().__init__()
         self.n_mels = check_choice("n_mels", n_mels, (80, 128))
         self.pad_or_trim = check_bool("pad_or_trim", pad_or_trim)
+        self.n_samples = WHISPER_SAMPLES  # pad_or_trim's length (TorchScript reads no globals)
         self.spectrogram = Spectrogram(
             WHISPER_N_FFT, hop_length=WHISPER_HOP, device=device, dtype=dtype
         )
@@ -93,8 +96,6 @@ class WhisperLogMel(nn.Module):
             dtype=dtype,
         )
 
-    __jit_unused_properties__: ClassVar[list[str]] = ["frequencies"]
-
     @property
     def frequencies(self) -> Tensor:
         """Centre frequency of every mel band in Hz, ``(n_mels,)`` float64."""
@@ -107,10 +108,7 @@ class WhisperLogMel(nn.Module):
             check_waveform(waveform, "WhisperLogMel")
         dtype, waveform = waveform.dtype, waveform.to(compute_dtype(waveform.dtype))
         if self.pad_or_trim:
-            length, samples = (
-                waveform.shape[-1],
-                480000,
-            )  # WHISPER_SAMPLES (TorchScript: no globals)
+            length, samples = waveform.shape[-1], self.n_samples
             waveform = (
                 waveform[..., :samples]
                 if length >= samples
@@ -198,6 +196,12 @@ def kaldi_window(window_type: str, size: int, blackman_coeff: float) -> Tensor:
     a = 2 * math.pi / (size - 1)
     n = torch.arange(size, dtype=f64)
     return blackman_coeff - 0.5 * torch.cos(a * n) + (0.5 - blackman_coeff) * torch.cos(2 * a * n)
+
+
+def kaldi_log(x: Tensor, floor: float = FLOAT32_EPSILON) -> Tensor:
+    """``log(max(x, float32 eps))``, Kaldi's log of energies (the floor a default argument:
+    TorchScript reads no float globals)."""
+    return x.clamp_min(floor).log()
 
 
 def kaldi_frames(x: Tensor, size: int, shift: int, snip_edges: bool) -> Tensor:
@@ -372,7 +376,7 @@ class KaldiFbank(ExactBuffersModule):
         return (samples + self.shift // 2) // self.shift
 
     def _log_energy(self, frames: Tensor) -> Tensor:
-        energy = frames.square().sum(-1).clamp_min(1.1920928955078125e-07).log()  # float32 eps
+        energy = kaldi_log(frames.square().sum(-1))
         if self.energy_floor > 0:
             energy = energy.clamp_min(math.log(self.energy_floor))
         return energy
@@ -424,7 +428,7 @@ class KaldiFbank(ExactBuffersModule):
             power = power.sqrt()
         mel = torch.matmul(power, self.mel_banks.to(dtype))
         if self.use_log_fbank:
-            mel = mel.clamp_min(1.1920928955078125e-07).log()  # FLOAT32_EPSILON
+            mel = kaldi_log(mel)
         count = mel.shape[-2]
         return mel.reshape(lead + [count, -1]), energy.reshape(lead + [count])
 

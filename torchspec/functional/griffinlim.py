@@ -59,6 +59,7 @@ def griffinlim(
     """
     dtype = compute_dtype(specgram.dtype)
     # clamp: a finite gradient where the magnitude is 0 (d/dx x**(1/p) is infinite there)
+    # torch.finfo(dtype).tiny, written out: TorchScript has no finfo
     tiny = 2.2250738585072014e-308 if dtype == torch.float64 else 1.1754943508222875e-38
     magnitude = specgram.to(dtype).clamp_min(tiny).pow(1.0 / power)
     start = _start(magnitude, init_phase, rand_init, generator)  # (..., freq, frames, 2)
@@ -116,12 +117,15 @@ def _start(
             pairs = torch.view_as_real(init_phase.to(complex_dtype))
             norm = pairs.square().sum(-1, keepdim=True).sqrt()
             return pairs / (norm + 1e-16)
-        angle = init_phase.to(magnitude.dtype)
-        return torch.stack((torch.cos(angle), torch.sin(angle)), dim=-1)
+        return _unit_pairs(init_phase.to(magnitude.dtype))
     if not rand_init:
         return torch.stack((torch.ones_like(magnitude), torch.zeros_like(magnitude)), dim=-1)
     phase = torch.rand(
         magnitude.shape, generator=generator, device=magnitude.device, dtype=magnitude.dtype
     )
-    angle = 2 * math.pi * phase
+    return _unit_pairs(2 * math.pi * phase)
+
+
+def _unit_pairs(angle: Tensor) -> Tensor:
+    """``exp(1j * angle)`` as real ``(..., 2)`` (cos, sin) pairs."""
     return torch.stack((torch.cos(angle), torch.sin(angle)), dim=-1)
