@@ -132,6 +132,8 @@ def test_numpy_scalars_are_accepted(make):
     [
         (lambda: torchspec.Spectrogram(window_fn=None), TypeError, "window_fn"),
         (lambda: torchspec.Spectrogram(wkwargs="periodic"), TypeError, "wkwargs"),
+        (lambda: torchspec.MelSpectrogram(stft_route="fast"), ValueError, "stft_route"),
+        (lambda: torchspec.MelSpectrogram(stft_route=True), TypeError, "stft_route"),
         (lambda: torchspec.Spectrogram(wkwargs={"bogus": 1}), TypeError, "bogus"),
         (
             lambda: torchspec.Spectrogram(window_fn=lambda n, **_: torch.zeros(n)),

@@ -289,6 +289,8 @@ def test_complex_as_real_carries_complex_tensors_as_pairs():
     torch.testing.assert_close(back, inverse(spec(x)))
     with pytest.raises(TypeError, match="complex_input"):
         ComplexAsReal(spec, complex_input=1)
+    with pytest.raises(ValueError, match=r"\(\.\.\., 2\)"):
+        ComplexAsReal(inverse, complex_input=True)(torch.randn(2, 17, 5))
 
 
 START, END = "<!-- deployment table: python tests/test_deploy.py -->", "<!-- end -->"

@@ -24,7 +24,7 @@ from .checks import (
 )
 from .functional.filterbanks import WindowFn
 from .functional.spectral import as_input_dtype
-from .spectrogram import Spectrogram
+from .spectrogram import STFT_ROUTES, Spectrogram
 from .tracing import refuse_script, scripting
 
 
@@ -309,6 +309,7 @@ class MelSpectrogram(nn.Module):
             check_bool("onesided", onesided)
         trainable_mel = check_choice("trainable_mel", trainable_mel, (False, True, "parametric"))
         trainable_stft = check_choice("trainable_stft", trainable_stft, (False, True, "window"))
+        stft_route = check_choice("stft_route", stft_route, (None, *STFT_ROUTES))
         _deprecated_onesided(onesided)
         self.sample_rate, self.n_fft, self.n_mels = sample_rate, n_fft, n_mels
         self.spectrogram = Spectrogram(

@@ -37,6 +37,11 @@ class ComplexAsReal(nn.Module):
         """Args: x, real pairs ``(..., 2)`` when ``complex_input``. Returns the layer's output,
         complex results as real pairs."""
         if self.complex_input:
+            if x.dim() == 0 or x.shape[-1] != 2:
+                raise ValueError(
+                    "ComplexAsReal(complex_input=True) takes real (real, imaginary) pairs "
+                    f"(..., 2), e.g. torch.view_as_real(spec); got shape {list(x.shape)}"
+                )
             x = torch.view_as_complex(x)
         y: Tensor = self.layer(x)
         return torch.view_as_real(y) if y.is_complex() else y
