@@ -26,10 +26,11 @@ import torchspec
 from torchspec.onnx import ComplexAsReal
 from torchspec.tracing import NotScriptable
 
-# Logarithmic outputs: a float32 FFT's rounding (1e-7 of the peak, different in every FFT
-# library) is a large relative error in bins 60-80 dB below the peak, and the log shows it:
-# these compare at 1e-3 of the output's peak (0.04 dB on an 40 dB-peak dB spectrogram).
-LOG_DOMAIN = {"MFCC", "LFCC", "WhisperLogMel", "KaldiFbank", "KaldiMFCC", "LibrosaMFCC"}
+# A float32 FFT's rounding (1e-7 of the peak, different in every FFT library) is a large
+# relative error in bins 60-80 dB below the peak, and a log shows it. Every layer passes at
+# 1e-4 of its peak except WhisperLogMel through ONNX Runtime (one bin of 512 off by 4e-4 of a
+# 1.46 peak): it compares at 1e-3.
+LOG_DOMAIN = {"WhisperLogMel"}
 
 ROUTES = ("script", "trace", "export", "onnx", "compile")
 ROUTE_TITLES = {
