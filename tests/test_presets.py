@@ -27,6 +27,7 @@ import torch
 import whisper
 from whisper.audio import mel_filters
 
+import torchspec.blocks
 from torchspec.presets import (
     KaldiFbank,
     KaldiMFCC,
@@ -152,6 +153,49 @@ def test_kaldi_mfcc_float64_equals_torchaudio_compliance(rate, name):
     actual = layer(x).numpy()
     assert actual.shape == expected.shape
     assert np.abs(actual - expected).max() <= 1e-8 * max(1.0, np.abs(expected).max())
+
+
+@pytest.mark.parametrize("rows", [100, 1024])  # pieces of one item; groups of two items
+def test_kaldi_blocks_match_kaldi_native_fbank(monkeypatch, rows):
+    """The CPU path runs a batch in cache-sized blocks (torchspec.blocks): pieces of an item's
+    frames, or groups of items, each joined back in place. Every item of a 3-item batch must
+    still equal kaldi-native-fbank on that item alone, energy column included."""
+    monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", rows * 512)
+    x = speech(16000) * 32768
+    items = np.stack([x, 0.5 * x[::-1], np.roll(x, 1234)])
+    layer = KaldiMFCC(use_energy=True)
+    calls = []
+    original = KaldiMFCC._frame_features
+    monkeypatch.setattr(
+        KaldiMFCC, "_frame_features", lambda *a: calls.append(a[1].shape) or original(*a)
+    )
+    actual = layer(torch.from_numpy(items.copy())).numpy()
+    frames = layer.n_frames(len(x))
+    pieces = 3 * -(-frames // rows) if rows < frames else 2  # groups of 2 items: 2 blocks
+    assert len(calls) == pieces
+    options = knf.MfccOptions()
+    options.frame_opts.dither = 0.0
+    options.use_energy = True
+    options.energy_floor = 1.0
+    for item, got in zip(items, actual, strict=True):
+        expected = _knf(options, 16000, item, mfcc=True)
+        assert got.shape == expected.shape
+        assert np.abs(got - expected).max() <= 5e-4 * max(1.0, np.abs(expected).max() / 10)
+
+
+def test_whisper_blocks_match_whisper(monkeypatch):
+    """A batch runs one item at a time when an item fills a block; each equals whisper's."""
+    monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", 1000)
+    x = torch.from_numpy(speech(16000))
+    batch = torch.stack([x, 0.1 * x.flip(-1), 1e-3 * x]).reshape(3, 1, -1)
+    layer = WhisperLogMel()
+    calls = []
+    original = WhisperLogMel.log_mel
+    monkeypatch.setattr(WhisperLogMel, "log_mel", lambda *a: calls.append(1) or original(*a))
+    together = layer(batch)
+    assert len(calls) == 3 and together.shape[:2] == (3, 1)
+    for item, got in zip(batch[:, 0], together[:, 0], strict=True):
+        assert float((got - whisper.log_mel_spectrogram(item)).abs().max()) <= 5e-5
 
 
 def test_kaldi_dither_uses_the_generator():

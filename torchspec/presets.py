@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .base import ExactBuffersModule
+from .blocks import eager_cpu, item_groups, row_pieces
 from .cepstrum import MFCC
 from .checks import (
     check_bool,
@@ -125,7 +126,20 @@ class WhisperLogMel(nn.Module):
         return (torch.maximum(log_mel, peak - 8.0) + 4.0) / 4.0
 
     def forward(self, waveform: Tensor) -> Tensor:
-        """Args: waveform ``(..., time)`` at 16 kHz. Returns ``(..., n_mels, frames)``."""
+        """Args: waveform ``(..., time)`` at 16 kHz. Returns ``(..., n_mels, frames)``.
+
+        On the CPU, outside torch.compile/export/tracing, a batch runs a few items at a time
+        (:mod:`torchspec.blocks`): the same values, faster than the whole batch at once.
+        """
+        if not scripting():
+            check_waveform(waveform, "WhisperLogMel")
+            if eager_cpu(waveform) and waveform.dim() > 1:
+                samples = self.n_samples if self.pad_or_trim else waveform.shape[-1]
+                flat = waveform.reshape(-1, waveform.shape[-1])
+                groups = item_groups(flat.shape[0], (samples // WHISPER_HOP + 1) * WHISPER_N_FFT)
+                if len(groups) > 1:
+                    out = torch.cat([self.normalise(self.log_mel(flat[g])) for g in groups])
+                    return out.reshape(waveform.shape[:-1] + out.shape[-2:])
         return self.normalise(self.log_mel(waveform))
 
     def extra_repr(self) -> str:
@@ -383,8 +397,13 @@ class KaldiFbank(ExactBuffersModule):
 
     def analyse(
         self, waveform: Tensor, generator: torch.Generator | None = None
-    ) -> tuple[Tensor, Tensor]:
-        """``(..., frames, bins)`` mel energies (log or not) and ``(..., frames)`` log energy."""
+    ) -> tuple[Tensor, Tensor | None]:
+        """``(..., frames, bins)`` mel energies (log or not) and, with ``use_energy``, the
+        ``(..., frames)`` log energy (None without).
+
+        On the CPU, outside torch.compile/export/tracing, the frames run in cache-sized blocks
+        (:mod:`torchspec.blocks`): the same values, 2-4x faster than the whole batch at once.
+        """
         if not scripting():
             empty = self._eager_checks(waveform)
             if empty is not None:
@@ -401,46 +420,100 @@ class KaldiFbank(ExactBuffersModule):
         frames = kaldi_frames(
             waveform.to(dtype).reshape(-1, length), self.size, self.shift, self.snip_edges
         )
-        if frames.shape[-2] == 0:  # fewer than shift / 2 samples: no frame, as Kaldi
-            bins = self.mel_banks.shape[-1]
-            return frames.new_zeros(lead + [0, bins]), frames.new_zeros(lead + [0])
+        count = frames.shape[-2]
+        if count == 0:  # fewer than shift / 2 samples: no frame, as Kaldi
+            mel = frames.new_zeros(lead + [0, self.num_mel_bins])
+            return mel, frames.new_zeros(lead + [0]) if self.use_energy else None
+        window = F.pad(self.window.to(dtype), [0, self.padded - self.size])
+        # A multiple of 8 columns: the product runs twice as fast as with Kaldi's 23.
+        banks = self.mel_banks.to(dtype)
+        banks = F.pad(banks, [0, -banks.shape[-1] % 8])
+        if not scripting():  # noqa: SIM102 (TorchScript folds a bare ``not scripting()`` only)
+            if eager_cpu(frames):
+                return self._analyse_in_blocks(frames, window, banks, generator, lead)
+        mel, energy = self._frame_features(frames, window, banks, generator)
+        return mel.reshape(lead + [count, -1]), None if energy is None else energy.reshape(
+            lead + [count]
+        )
+
+    def _analyse_in_blocks(
+        self,
+        frames: Tensor,
+        window: Tensor,
+        banks: Tensor,
+        generator: torch.Generator | None,
+        lead: list[int],
+    ) -> tuple[Tensor, Tensor | None]:
+        """:meth:`_frame_features` over cache-sized blocks of ``(items, frames, size)``, joined
+        into :meth:`analyse`'s shapes."""
+        count = frames.shape[-2]
+        mels, energies = [], []
+        for items in item_groups(frames.shape[0], count * self.padded):
+            pieces = [
+                self._frame_features(frames[items, rows], window, banks, generator)
+                for rows in row_pieces(count, self.padded)
+            ]
+            mels.append(torch.cat([mel for mel, _ in pieces], dim=1))
+            energies.append([energy for _, energy in pieces if energy is not None])
+        mel = torch.cat(mels).reshape(lead + [count, -1])
+        if not self.use_energy:
+            return mel, None
+        energy = torch.cat([torch.cat(band, dim=1) for band in energies])
+        return mel, energy.reshape(lead + [count])
+
+    def _frame_features(
+        self,
+        frames: Tensor,
+        window: Tensor,
+        banks: Tensor,
+        generator: torch.Generator | None,
+    ) -> tuple[Tensor, Tensor | None]:
+        """``(items, n, size)`` frames to ``(items, n, num_mel_bins)`` mel energies and, with
+        ``use_energy``, the ``(items, n)`` log energy; ``window`` zero-padded to the FFT size,
+        ``banks`` with extra zero columns."""
         if self.dither != 0.0:
             noise = torch.randn(
-                frames.shape, generator=generator, dtype=dtype, device=frames.device
+                frames.shape, generator=generator, dtype=frames.dtype, device=frames.device
             )
             frames = frames + self.dither * noise
         if self.remove_dc_offset:
             frames = frames - frames.mean(-1, keepdim=True)
-        energy = self._log_energy(frames) if self.raw_energy else None
-        window = self.window.to(dtype)
-        if self.preemphasis_coefficient != 0.0:  # (x[n] - c x[n - 1]) w[n], x[-1] = x[0]
-            previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
-            frames = torch.addcmul(
-                frames * window, previous, window, value=-self.preemphasis_coefficient
-            )
-        else:
-            frames = frames * window
-        if energy is None:
+        energy: Tensor | None = None
+        if self.use_energy and self.raw_energy:
             energy = self._log_energy(frames)
-        spectrum = torch.fft.rfft(frames, n=self.padded)  # zero-padded to the FFT size
+        coefficient = self.preemphasis_coefficient
+        parts = [frames]
+        if coefficient != 0.0:  # x[n] - c x[n - 1], with x[-1] = x[0]
+            parts = [
+                frames[..., :1] * (1.0 - coefficient),
+                torch.sub(frames[..., 1:], frames[..., :-1], alpha=coefficient),
+            ]
+        if self.padded > self.size:  # zero padding to the FFT size
+            parts.append(frames.new_zeros(list(frames.shape[:-1]) + [self.padded - self.size]))
+        framed = torch.cat(parts, dim=-1) * window
+        if self.use_energy and not self.raw_energy:
+            energy = self._log_energy(framed)
+        spectrum = torch.fft.rfft(framed)
         power = TF.squared_magnitude(spectrum.real, spectrum.imag)
         if not self.use_power:
             power = power.sqrt()
-        mel = torch.matmul(power, self.mel_banks.to(dtype))
+        mel = torch.matmul(power, banks)[..., : self.num_mel_bins]
         if self.use_log_fbank:
             mel = kaldi_log(mel)
-        count = mel.shape[-2]
-        return mel.reshape(lead + [count, -1]), energy.reshape(lead + [count])
+        return mel, energy
 
-    def _eager_checks(self, waveform: Tensor) -> tuple[Tensor, Tensor] | None:
+    def _eager_checks(self, waveform: Tensor) -> tuple[Tensor, Tensor | None] | None:
         """Input checks with messages, and the output of an empty batch (None otherwise)."""
         check_waveform(waveform, self.name)
         check_device(waveform, self.window, self.name)
         lead = waveform.shape[:-1]
         if all(size != 0 for size in lead):
             return None
-        one = self.analyse(waveform.new_zeros(waveform.shape[-1:]))  # shapes from one zero item
-        return one[0].new_empty((*lead, *one[0].shape)), one[1].new_empty((*lead, *one[1].shape))
+        mel, energy = self.analyse(waveform.new_zeros(waveform.shape[-1:]))  # one zero item
+        return (
+            mel.new_empty((*lead, *mel.shape)),
+            None if energy is None else energy.new_empty((*lead, *energy.shape)),
+        )
 
     def forward(self, waveform: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Args: waveform ``(..., time)``; generator for the dither.
@@ -449,7 +522,7 @@ class KaldiFbank(ExactBuffersModule):
         half precision).
         """
         mel, energy = self.analyse(waveform, generator)
-        if self.use_energy:
+        if energy is not None:
             parts = [mel, energy[..., None]] if self.htk_compat else [energy[..., None], mel]
             mel = torch.cat(parts, dim=-1)
         if self.subtract_mean:
@@ -518,7 +591,7 @@ class KaldiMFCC(KaldiFbank):
         """Args: waveform ``(..., time)``. Returns ``(..., frames, num_ceps)``."""
         mel, energy = self.analyse(waveform, generator)
         ceps = torch.matmul(mel, self.dct_mat.to(mel.dtype))
-        if self.use_energy:
+        if energy is not None:
             ceps = torch.cat([energy[..., None], ceps[..., 1:]], dim=-1)
         if self.mfcc_htk_compat:
             first = ceps[..., :1] if self.use_energy else ceps[..., :1] * math.sqrt(2)

@@ -12,7 +12,14 @@ from typing import Any, ClassVar
 import torch
 from torch._jit_internal import is_scripting as scripting  # the very function TorchScript folds
 
-__all__ = ["NotScriptable", "compiling", "onnx_exporting", "refuse_script", "scripting"]
+__all__ = [
+    "NotScriptable",
+    "capturing",
+    "compiling",
+    "onnx_exporting",
+    "refuse_script",
+    "scripting",
+]
 
 
 def compiling() -> bool:
@@ -21,6 +28,14 @@ def compiling() -> bool:
         return False
     else:
         return torch.compiler.is_compiling()
+
+
+def capturing() -> bool:
+    """True while any capturer records the code (torch.compile/export, ``torch.jit.trace``,
+    ONNX export): a Python loop over sizes would be unrolled into the graph. Eager Python only:
+    call it behind ``if not scripting():``."""
+    tracing = torch._C._is_tracing()  # torch.jit.is_tracing, which mypy sees untyped
+    return compiling() or bool(tracing) or onnx_exporting()
 
 
 def onnx_exporting() -> bool:
