@@ -79,6 +79,16 @@ def plan(device: str) -> Plan:
     rows.append(("kaldi fbank", "torchspec KaldiFbank (batch)", batched, ""))
     if device == "cpu":
         rows.append(("kaldi fbank", "torchspec KaldiFbank (whole batch)", whole_batch(batched), ""))
+    frames = torch.randn(N, kaldi.n_frames(audio.shape[-1]), kaldi.padded, device=device)
+    pieces = frames.split(1) if device == "cpu" else [frames]
+    rows.append(
+        (
+            "kaldi fbank",
+            "FFT of the frames alone",
+            no_grad(lambda: [torch.fft.rfft(piece) for piece in pieces]),
+            "a floor: no framing, window, power or mel",
+        )
+    )
     unit = audio / 32768  # whisper reads audio in [-1, 1]
     whisper = optional_import("whisper")
     if isinstance(whisper, str):
