@@ -1,10 +1,13 @@
 """Presets against the real references on synthetic speech (tests/data/speech_*.wav).
 
 - WhisperLogMel vs openai-whisper's ``log_mel_spectrogram`` (installed with the test extra).
-  float32: 5e-5 absolute. Both are float32 evaluations of the same sums; on this speech each
-  is 2.4e-5 (80 mels) / 3.1e-5 (128) from the float64 evaluation of whisper's algorithm (its
-  quiet bins carry float32 FFT noise), so a tighter bound would test rounding, not the
-  definition. float64: 1e-7 from that float64 evaluation, done here with whisper's own filters.
+  float32: 1e-6 absolute (the issue asks 1e-5; measured 2.4e-7). The layer holds whisper's
+  own float32 window values (``torch.hann_window(400)``, up to one ulp from the correctly
+  rounded window), so both run the same float32 operations on the same values and only the
+  order of the mel product's sums differs: two float32 ulps of the log-mel. (With the
+  correctly rounded window the difference was 3e-5, float32 FFT noise in quiet bins.)
+  float64: 1e-7 from the float64 evaluation of whisper's algorithm, done here with whisper's
+  own window and filters (its float32 constants, evaluated in float64).
 - KaldiFbank / KaldiMFCC vs kaldi-native-fbank (installed) in float32: 5e-4 absolute on log
   values (bins more than 80 dB below their frame's peak: 2e-3, float32 FFT noise in both);
   vs torchaudio.compliance.kaldi in float64 (references committed, made by
@@ -56,13 +59,13 @@ def test_whisper_log_mel_matches_whisper(n_mels, pad_or_trim):
     assert actual.shape == expected.shape
     if pad_or_trim:
         assert actual.shape[-1] == 3000
-    assert float((actual - expected).abs().max()) <= 5e-5
+    assert float((actual - expected).abs().max()) <= 1e-6
 
 
 @pytest.mark.parametrize("n_mels", [80, 128])
 def test_whisper_log_mel_float64_is_the_definition(n_mels):
     x = torch.from_numpy(speech(16000, "float64"))
-    window = torch.hann_window(400, dtype=torch.float64)
+    window = torch.hann_window(400).double()  # whisper's own window: float32 values
     stft = torch.stft(x, 400, 160, window=window, return_complex=True)
     mel = mel_filters("cpu", n_mels).double() @ stft[..., :-1].abs() ** 2
     log = torch.clamp(mel, min=1e-10).log10()
@@ -79,7 +82,7 @@ def test_whisper_floor_is_per_item():
     for i in range(2):
         torch.testing.assert_close(together[i], layer(batch[i]))
         expected = whisper.log_mel_spectrogram(batch[i])
-        assert float((together[i] - expected).abs().max()) <= 5e-5
+        assert float((together[i] - expected).abs().max()) <= 1e-6
 
 
 def _knf(options, rate: int, x: np.ndarray, mfcc: bool) -> np.ndarray:
@@ -187,7 +190,7 @@ def test_whisper_blocks_match_whisper(monkeypatch):
     """A batch runs one item at a time when an item fills a block; each equals whisper's."""
     monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", 1000)
     x = torch.from_numpy(speech(16000))
-    batch = torch.stack([x, 0.1 * x.flip(-1), 1e-3 * x]).reshape(3, 1, -1)
+    batch = torch.stack([x, 0.1 * x.flip(-1), x.roll(999)]).reshape(3, 1, -1)
     layer = WhisperLogMel()
     calls = []
     original = WhisperLogMel.log_mel
@@ -195,7 +198,7 @@ def test_whisper_blocks_match_whisper(monkeypatch):
     together = layer(batch)
     assert len(calls) == 3 and together.shape[:2] == (3, 1)
     for item, got in zip(batch[:, 0], together[:, 0], strict=True):
-        assert float((got - whisper.log_mel_spectrogram(item)).abs().max()) <= 5e-5
+        assert float((got - whisper.log_mel_spectrogram(item)).abs().max()) <= 1e-6
 
 
 def test_kaldi_dither_uses_the_generator():
