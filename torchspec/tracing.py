@@ -34,8 +34,10 @@ def capturing() -> bool:
     """True while any capturer records the code (torch.compile/export, ``torch.jit.trace``,
     ONNX export): a Python loop over sizes would be unrolled into the graph. Eager Python only:
     call it behind ``if not scripting():``."""
+    if compiling():  # first: dynamo must not trace into the torch._C query below
+        return True
     tracing = torch._C._is_tracing()  # torch.jit.is_tracing, which mypy sees untyped
-    return compiling() or bool(tracing) or onnx_exporting()
+    return bool(tracing) or onnx_exporting()
 
 
 def onnx_exporting() -> bool:
