@@ -159,6 +159,18 @@ REGISTRY: dict[str, list[Case]] = {
             wave,
         ),
     ],
+    "ASTFbank": [  # 4000 Hz: 4 frames of 100 samples, padded to 6 or cut to 2
+        Case(
+            lambda: torchspec.presets.ASTFbank(sampling_rate=4000, num_mel_bins=8, max_length=6),
+            wave,
+        ),
+        Case(
+            lambda: torchspec.presets.ASTFbank(
+                sampling_rate=4000, num_mel_bins=6, max_length=2, do_normalize=False
+            ),
+            wave,
+        ),
+    ],
     "LibrosaMelSpectrogram": [
         Case(lambda: torchspec.presets.LibrosaMelSpectrogram(sr=SR, n_fft=64, n_mels=8), wave),
     ],

@@ -12,6 +12,9 @@
   values (bins more than 80 dB below their frame's peak: 2e-3, float32 FFT noise in both);
   vs torchaudio.compliance.kaldi in float64 (references committed, made by
   tests/data/make_kaldi_reference.py with torchaudio 2.11): 1e-8.
+- ASTFbank vs transformers' ASTFeatureExtractor (its torchaudio path; references committed,
+  made by tests/data/make_ast_reference.py with transformers 5.24 and torchaudio 2.11): the
+  Kaldi bound, 5e-4 on log values (measured 4.1e-4), divided by the normalisation's 2 std.
 - LibrosaMelSpectrogram / LibrosaMFCC vs librosa.feature.melspectrogram / mfcc in float64:
   1e-5 relative (measured ~3e-8).
 """
@@ -32,6 +35,7 @@ from whisper.audio import mel_filters
 
 import torchspec.blocks
 from torchspec.presets import (
+    ASTFbank,
     KaldiFbank,
     KaldiMFCC,
     LibrosaMelSpectrogram,
@@ -41,6 +45,8 @@ from torchspec.presets import (
 
 DATA = Path(__file__).parent / "data"
 KALDI = np.load(DATA / "kaldi_reference.npz")
+AST = np.load(DATA / "ast_reference.npz")
+AST_OPTIONS = json.loads(str(AST["options"]))
 
 
 def speech(rate: int, dtype: str = "float32") -> np.ndarray:
@@ -201,6 +207,22 @@ def test_whisper_blocks_match_whisper(monkeypatch):
         assert float((got - whisper.log_mel_spectrogram(item)).abs().max()) <= 1e-6
 
 
+@pytest.mark.parametrize("name", list(AST_OPTIONS))
+def test_ast_fbank_matches_transformers(name):
+    options = AST_OPTIONS[name]
+    rate = int(options.get("sampling_rate", 16000))
+    x = torch.from_numpy(speech(rate)[: 2 * rate])  # as loaded, in [-1, 1], as the extractor
+    expected = AST[name]
+    layer = ASTFbank(**options)
+    actual = layer(x).numpy()
+    assert actual.shape == expected.shape == (layer.max_length, layer.fbank.num_mel_bins)
+    frames = layer.fbank.n_frames(len(x))
+    scale = 2 * layer.std if layer.do_normalize else 1.0  # back to log units
+    assert np.abs(actual - expected).max() * scale <= 5e-4
+    if frames < layer.max_length:  # the padding: zero log values, normalised
+        np.testing.assert_array_equal(actual[frames:], expected[frames:])
+
+
 def test_kaldi_dither_uses_the_generator():
     x = torch.from_numpy(speech(16000)[:8000] * 32768)
     layer = KaldiFbank(dither=1.0)
@@ -241,6 +263,7 @@ PRESET_LAYERS = {
     "whisper-128": lambda: WhisperLogMel(128),
     "kaldi-fbank": lambda: KaldiFbank(),
     "kaldi-mfcc": lambda: KaldiMFCC(),
+    "ast": lambda: ASTFbank(),
     "librosa-mel": lambda: LibrosaMelSpectrogram(sr=16000),
     "librosa-mfcc": lambda: LibrosaMFCC(sr=16000),
 }
@@ -261,7 +284,7 @@ def test_extract_preset_is_the_preset_layer(tmp_path, preset):
     x = torch.from_numpy(speech(16000))[None]
     with torch.no_grad():
         expected = PRESET_LAYERS[preset]()(x)
-    if preset.startswith("kaldi"):
+    if preset.startswith("kaldi") or preset == "ast":
         expected = expected.transpose(-1, -2)
     assert stored.shape == tuple(expected.shape)
     np.testing.assert_allclose(stored, expected.numpy(), rtol=1e-5, atol=1e-4)

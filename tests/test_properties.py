@@ -162,6 +162,7 @@ FEATURES: dict[str, Callable[[torch.nn.Module], tuple[int, int]]] = {
     "WhisperLogMel": lambda m: (-2, m.n_mels),
     "KaldiFbank": lambda m: (-1, m.num_mel_bins + m.use_energy),
     "KaldiMFCC": lambda m: (-1, m.num_ceps),
+    "ASTFbank": lambda m: (-1, m.fbank.num_mel_bins),
     "LibrosaMelSpectrogram": lambda m: (-2, m.n_mels),
     "LibrosaMFCC": lambda m: (-2, m.n_mfcc),
     "SincFilterbank": lambda m: (-2, m.n_filters),

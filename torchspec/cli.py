@@ -70,14 +70,15 @@ def _feature_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the exact features of a model or toolkit instead of --feature (whisper: "
         "WhisperLogMel 80 mels, whisper-128, kaldi-fbank / kaldi-mfcc: Kaldi's defaults, "
+        "ast: the Audio Spectrogram Transformer's normalised 128-bin fbank, 1024 frames, "
         "librosa-mel / librosa-mfcc: librosa's defaults); fixes every size option, keeps "
-        "--sample-rate for kaldi and librosa (default none)",
+        "--sample-rate for kaldi, ast and librosa (default none)",
     )
     add(
         "--sample-rate",
         type=int,
         default=None,
-        help="resample to this rate in Hz (default 22050; whisper and kaldi presets 16000)",
+        help="resample to this rate in Hz (default 22050; whisper, kaldi and ast presets 16000)",
     )
     add("--n-fft", type=int, default=defaults.n_fft, help="STFT frame length (samples)")
     add("--win-length", type=int, default=None, help="window length (samples; default n_fft)")

@@ -20,11 +20,26 @@ from .cepstrum import MFCC
 from .checks import check_bool, check_number
 from .cqt import CQT, VQT
 from .mel import MelSpectrogram
-from .presets import KaldiFbank, KaldiMFCC, LibrosaMelSpectrogram, LibrosaMFCC, WhisperLogMel
+from .presets import (
+    ASTFbank,
+    KaldiFbank,
+    KaldiMFCC,
+    LibrosaMelSpectrogram,
+    LibrosaMFCC,
+    WhisperLogMel,
+)
 from .spectrogram import Spectrogram
 
 FEATURES = ("stft", "logstft", "mel", "mfcc", "cqt", "vqt")
-PRESETS = ("whisper", "whisper-128", "kaldi-fbank", "kaldi-mfcc", "librosa-mel", "librosa-mfcc")
+PRESETS = (
+    "whisper",
+    "whisper-128",
+    "kaldi-fbank",
+    "kaldi-mfcc",
+    "ast",
+    "librosa-mel",
+    "librosa-mfcc",
+)
 SCALES = ("linear", "db", "log")
 WINDOWS: dict[str, Callable[..., Tensor]] = {
     "hann": torch.hann_window,
@@ -103,10 +118,13 @@ class FeatureSpec:
                 mel_scale="slaney",
                 norm="slaney",
             )
-        if name.startswith("kaldi"):
+        if name.startswith("kaldi") or name == "ast":
             rate = sample_rate or 16000
             size, shift = int(rate * 0.025), int(rate * 0.010)
-            return cls(name, rate, n_fft=size, hop_length=shift, center=False, n_mels=23, n_mfcc=13)
+            mels = 128 if name == "ast" else 23
+            return cls(
+                name, rate, n_fft=size, hop_length=shift, center=False, n_mels=mels, n_mfcc=13
+            )
         return cls(
             name,
             sample_rate or 22050,
@@ -155,6 +173,13 @@ class FeatureSpec:
             return Pipeline(self, _Method(frontend, "log_mel"), frontend.normalise, frontend)
         if isinstance(frontend, KaldiFbank):  # (..., frames, bins) -> (..., bins, frames)
             return Pipeline(self, _Method(frontend, transpose=True), _same, frontend)
+        if isinstance(frontend, ASTFbank):  # Kaldi fbank by pieces; padding and statistics last
+            ast = frontend
+
+            def pad_and_normalise(fbank: Tensor) -> Tensor:
+                return ast.normalise(fbank.transpose(-1, -2)).transpose(-1, -2)
+
+            return Pipeline(self, _Method(ast.fbank, transpose=True), pad_and_normalise, ast.fbank)
         if isinstance(frontend, MFCC):
             assert isinstance(frontend, MFCC)
             mfcc = frontend
@@ -188,6 +213,8 @@ class FeatureSpec:
             return KaldiFbank(sample_frequency=sr)
         if self.feature == "kaldi-mfcc":
             return KaldiMFCC(sample_frequency=sr)
+        if self.feature == "ast":
+            return ASTFbank(sampling_rate=sr)
         if self.feature == "librosa-mel":
             return LibrosaMelSpectrogram(sr=sr)
         if self.feature == "librosa-mfcc":

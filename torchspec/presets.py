@@ -9,6 +9,8 @@ the reference computes on that item alone.
   output ``(..., frames, bins)`` like Kaldi.
 - :class:`LibrosaMelSpectrogram`, :class:`LibrosaMFCC`: ``librosa.feature.melspectrogram`` /
   ``librosa.feature.mfcc`` with librosa's parameter names and defaults.
+- :class:`ASTFbank`: the Audio Spectrogram Transformer's input, as the transformers
+  ``ASTFeatureExtractor`` makes it (Kaldi fbank, padded or cut, normalised).
 """
 
 import math
@@ -38,6 +40,7 @@ from .spectrogram import Spectrogram
 from .tracing import scripting
 
 __all__ = [
+    "ASTFbank",
     "KaldiFbank",
     "KaldiMFCC",
     "LibrosaMFCC",
@@ -49,6 +52,7 @@ WHISPER_SAMPLE_RATE, WHISPER_N_FFT, WHISPER_HOP = 16000, 400, 160
 WHISPER_SAMPLES = 30 * WHISPER_SAMPLE_RATE  # 30 s chunks: 3000 frames
 KALDI_WINDOWS = ("povey", "hanning", "hamming", "rectangular", "blackman")
 FLOAT32_EPSILON = torch.finfo(torch.float32).eps  # Kaldi's floor inside logs
+AST_MEAN, AST_STD = -4.2677393, 4.5689974  # AudioSet's fbank statistics (transformers' defaults)
 
 
 def whisper_window(length: int) -> Tensor:
@@ -614,6 +618,70 @@ class KaldiMFCC(KaldiFbank):
         if self.mfcc_subtract_mean:
             ceps = ceps - ceps.mean(-2, keepdim=True)
         return ceps
+
+
+class ASTFbank(nn.Module):
+    """The Audio Spectrogram Transformer's input features (transformers ``ASTFeatureExtractor``).
+
+    Per item: Kaldi filterbank features (:class:`KaldiFbank`, i.e.
+    ``torchaudio.compliance.kaldi.fbank``, with ``window_type="hanning"``, ``num_mel_bins``
+    bins and Kaldi's other defaults, no dither), zero frames appended or frames cut to
+    ``max_length``, then ``(x - mean) / (2 std)``. Names and defaults are the extractor's.
+
+    Args (keyword-only):
+        sampling_rate: Hz. Default 16000.
+        num_mel_bins: Default 128.
+        max_length: frames (10 ms each). Default 1024.
+        do_normalize: apply ``(x - mean) / (2 std)``. Default True.
+        mean, std: AudioSet's statistics by default, -4.2677393 and 4.5689974.
+        device, dtype: where and in which dtype the window and banks are held.
+
+    Shapes: input ``(..., time)``, at the scale given (the extractor passes audio as loaded,
+    in ``[-1, 1]``); output ``(..., max_length, num_mel_bins)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_rate: float = 16000.0,
+        num_mel_bins: int = 128,
+        max_length: int = 1024,
+        do_normalize: bool = True,
+        mean: float = AST_MEAN,
+        std: float = AST_STD,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.fbank = KaldiFbank(
+            sample_frequency=check_number("sampling_rate", sampling_rate, above=0),
+            num_mel_bins=num_mel_bins,
+            window_type="hanning",
+            device=device,
+            dtype=dtype,
+        )
+        self.max_length = check_int("max_length", max_length, minimum=1)
+        self.do_normalize = check_bool("do_normalize", do_normalize)
+        self.mean = check_number("mean", mean)
+        self.std = check_number("std", std, above=0)
+
+    def normalise(self, fbank: Tensor) -> Tensor:
+        """``(..., frames, bins)`` fbank: zero frames appended or frames cut to ``max_length``
+        (one expression for both: export keeps the frame count dynamic), then normalised."""
+        fbank = F.pad(fbank, [0, 0, 0, self.max_length])[..., : self.max_length, :]
+        if self.do_normalize:
+            fbank = (fbank - self.mean) / (2.0 * self.std)
+        return fbank
+
+    def forward(self, waveform: Tensor) -> Tensor:
+        """Args: waveform ``(..., time)``. Returns ``(..., max_length, num_mel_bins)``."""
+        return self.normalise(self.fbank(waveform))
+
+    def extra_repr(self) -> str:
+        return (
+            f"max_length={self.max_length}, do_normalize={self.do_normalize}, "
+            f"mean={self.mean}, std={self.std}"
+        )
 
 
 LIBROSA_WINDOWS = {
