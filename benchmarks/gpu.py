@@ -1,13 +1,15 @@
 """GPU benchmark: torchspec against torchaudio and nnAudio (where installed), one command.
 
 Rows: STFT (power), MelSpectrogram (128 mels), MFCC (40), CQT (84 bins), Griffin-Lim (32
-iterations) and the trainable STFT forward + backward, at batch 1/16/64/256 x 10 s of 16 kHz
-audio, in float32 and under bfloat16 autocast. For each: time per batch (CUDA events, warm-up,
-median of --repeats >= 20), throughput in audio seconds per second, peak memory
-(``torch.cuda.max_memory_allocated``) and the fraction of a copy-bandwidth roofline: the bytes
-the op must at least read and write (input and output once) over the time, divided by the
-measured device-to-device copy bandwidth. Results go to ``benchmarks/results/gpu-<name>.json``
-and a Markdown table beside it.
+iterations), the trainable STFT forward + backward, and the presets KaldiFbank (against
+torchaudio.compliance.kaldi.fbank, one utterance at a time as it works) and WhisperLogMel
+(against whisper's log_mel_spectrogram per utterance, where whisper is installed), at batch
+1/16/64/256 x 10 s of 16 kHz audio, in float32 and under bfloat16 autocast. For each: time per
+batch (CUDA events, warm-up, median of --repeats >= 20), throughput in audio seconds per second,
+peak memory (``torch.cuda.max_memory_allocated``) and the fraction of a copy-bandwidth roofline:
+the bytes the op must at least read and write (input and output once) over the time, divided by
+the measured device-to-device copy bandwidth. Results go to
+``benchmarks/results/gpu-<name>.json`` and a Markdown table beside it.
 
 Usage (on a GPU machine):  python benchmarks/gpu.py
 Smoke run anywhere:        python benchmarks/gpu.py --device cpu --batches 1 --seconds 1 --repeats 3
@@ -79,7 +81,20 @@ def layers(device: torch.device) -> dict[str, tuple[Callable[[], torch.nn.Module
             lambda: torchspec.Spectrogram(512, hop_length=160, trainable=True),
             True,
         ),
+        "KaldiFbank": (lambda: torchspec.presets.KaldiFbank(), False),
+        "WhisperLogMel": (lambda: torchspec.presets.WhisperLogMel(), False),
     }
+
+
+class PerUtterance(torch.nn.Module):
+    """A per-utterance feature function as a layer: ``fn`` on each item, results stacked."""
+
+    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor], *, channel: bool) -> None:
+        super().__init__()
+        self.fn, self.channel = fn, channel
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([self.fn(item[None] if self.channel else item) for item in x])
 
 
 def peers(name: str) -> dict[str, Callable[[], torch.nn.Module]]:
@@ -95,6 +110,12 @@ def peers(name: str) -> dict[str, Callable[[], torch.nn.Module]]:
         }
         if name in table:
             out["torchaudio"] = table[name]
+    compliance = optional_import("torchaudio.compliance.kaldi")
+    if name == "KaldiFbank" and not isinstance(compliance, str):
+        out["torchaudio.compliance"] = lambda: PerUtterance(compliance.fbank, channel=True)
+    whisper = optional_import("whisper")
+    if name == "WhisperLogMel" and not isinstance(whisper, str):
+        out["whisper"] = lambda: PerUtterance(whisper.log_mel_spectrogram, channel=False)
     nnaudio = optional_import("nnAudio.features")
     if not isinstance(nnaudio, str):
         table = {

@@ -121,5 +121,7 @@ def test_gpu_benchmark_smoke_run(tmp_path):
         "CQT",
         "GriffinLim",
         "STFT trainable fwd+bwd",
+        "KaldiFbank",
+        "WhisperLogMel",
     }
     assert not [r for r in report["rows"] if r["implementation"] == "torchspec" and "error" in r]
