@@ -1,11 +1,12 @@
 """Preset speed, side by side with the references they reproduce, in one run.
 
-Workload (the issue's): a batch of 16 utterances of 10 s at 16 kHz. torchspec runs the batch
-at once; kaldi-native-fbank (C++) and whisper's ``log_mel_spectrogram`` run per utterance, as
-they are used; torchaudio.compliance.kaldi (pure torch, one utterance at a time) where it
-imports. Ratios are to the reference. The "whole batch" rows switch torchspec's CPU blocks off
-(torchspec.blocks): the batch's intermediates then stream through memory. Writes
-``benchmarks/results/presets-<device>.md``.
+Workload (the issue's): a batch of 16 utterances of 10 s at 16 kHz. torchspec runs the batch at
+once; kaldi-native-fbank (C++) and whisper's ``log_mel_spectrogram`` run per utterance, as they
+are used; torchaudio.compliance.kaldi (pure torch, one utterance at a time) where it imports;
+the transformers ASTFeatureExtractor per utterance where transformers imports (its torchaudio
+path where torchaudio imports too). Ratios are to the reference. The "whole batch" rows switch
+torchspec's CPU blocks off (torchspec.blocks): the batch's intermediates then stream through
+memory. Writes ``benchmarks/results/presets-<device>.md``.
 
 Usage: python benchmarks/bench_presets.py [--device cpu|cuda|all] [--threads 2]
 
@@ -22,10 +23,13 @@ import torch
 from harness import Plan, main, no_grad, optional_import
 
 import torchspec.blocks
-from torchspec.presets import KaldiFbank, WhisperLogMel
+from torchspec.presets import ASTFbank, KaldiFbank, WhisperLogMel
 
 N, SECONDS, RATE = 16, 10.0, 16000
-WORKLOAD = f"{N} utterances x {SECONDS:.0f} s at {RATE} Hz, 80 mel bins (Kaldi: 23, defaults)."
+WORKLOAD = (
+    f"{N} utterances x {SECONDS:.0f} s at {RATE} Hz, 80 mel bins (Kaldi: 23, defaults; AST: 128,"
+    " 1024 frames)."
+)
 
 
 def whole_batch(fn: Callable[[], object]) -> Callable[[], object]:
@@ -109,6 +113,22 @@ def plan(device: str) -> Plan:
         rows.append(
             ("whisper log-mel", "torchspec WhisperLogMel (whole batch)", whole_batch(log_mel), "")
         )
+    transformers = optional_import("transformers")
+    if isinstance(transformers, str):
+        rows.append(("ast fbank", "transformers ASTFeatureExtractor", None, transformers))
+    else:
+        extractor = transformers.ASTFeatureExtractor()
+        clips = [item.numpy() for item in unit.cpu()]
+        rows.append(
+            (
+                "ast fbank",
+                "transformers ASTFeatureExtractor (per utterance)",
+                lambda: extractor(clips, sampling_rate=RATE, return_tensors="np"),
+                "",
+            )
+        )
+    ast = ASTFbank(device=device)
+    rows.append(("ast fbank", "torchspec ASTFbank (batch)", no_grad(lambda: ast(unit)), ""))
     return rows
 
 
