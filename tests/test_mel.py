@@ -177,3 +177,27 @@ def test_inverse_mel_scale_gradcheck_and_errors():
         inverse(-mel.detach())
     with pytest.raises(ValueError, match="4"):
         inverse(torch.rand(5, 3))
+
+
+def test_item_groups_match_librosa(monkeypatch):
+    """A large CPU batch runs a few items at a time, spectrogram and mel bands together
+    (torchspec.blocks.in_item_groups; thresholds lowered here). Each item must still equal
+    librosa on that item alone."""
+    import torchspec.blocks
+    import torchspec.mel
+
+    monkeypatch.setattr(torchspec.mel, "CACHED_BATCH_ELEMENTS", 0)
+    monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", 1)  # one item a group
+    layer = MelSpectrogram(
+        SAMPLE_RATE, n_mels=128, mel_scale="slaney", norm="slaney", dtype=torch.float64, **STFT
+    )
+    groups = []
+    layer.mel_scale.register_forward_hook(lambda module, args, out: groups.append(out.shape))
+    items = np.stack([Y, 0.5 * Y[::-1], np.roll(Y, 999)])
+    actual = layer(torch.from_numpy(items.copy()))
+    assert len(groups) == 3 and actual.shape[0] == 3
+    for item, got in zip(items, actual, strict=True):
+        expected = librosa.feature.melspectrogram(
+            y=item, sr=SAMPLE_RATE, n_mels=128, pad_mode="reflect", dtype=np.float64, **STFT
+        )
+        assert rel_err(got, expected) <= 1e-10

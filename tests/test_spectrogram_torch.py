@@ -174,3 +174,30 @@ def test_from_spectrogram_inverts_the_layer():
     inverse = InverseSpectrogram.from_spectrogram(forward)
     x = _signal(3, n=6000, dtype=torch.float32)
     assert rel_err(inverse(forward(x), 6000), x) <= 1e-5
+
+
+@pytest.mark.parametrize("lead", [(5,), (2, 3)])
+def test_item_groups_match_torch_stft(monkeypatch, lead: tuple):
+    """A large CPU batch runs a few items at a time (torchspec.blocks.in_item_groups; the
+    thresholds lowered here so that a small batch takes that route). Every item must still
+    equal torch.stft, the marks and leading dims of the whole batch kept."""
+    import torchspec.blocks
+    import torchspec.spectrogram
+
+    monkeypatch.setattr(torchspec.spectrogram, "CACHED_BATCH_ELEMENTS", 0)
+    monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", 2 * 63 * 256)  # two items a group
+    calls = []
+    original = torchspec.functional.spectrogram
+    monkeypatch.setattr(
+        torchspec.functional,
+        "spectrogram",
+        lambda x, *a, **k: calls.append(x.shape) or original(x, *a, **k),
+    )
+    x = _signal(*lead)
+    layer = Spectrogram(256, hop_length=64, power=None, dtype=F64)
+    expected = _stft(x, n_fft=256, hop_length=64, window=torch.hann_window(256, dtype=F64))
+    actual = layer(x)
+    assert actual.shape == expected.shape
+    assert rel_err(actual, expected) <= 1e-10
+    items = x.shape[:-1].numel()
+    assert [shape[0] for shape in calls] == [2] * (items // 2) + [1] * (items % 2)

@@ -10,13 +10,26 @@ tracing and ONNX export get the whole batch at once: their graphs must not depen
 size.
 """
 
+from collections.abc import Callable
+
+import torch
 from torch import Tensor
 
 from .tracing import capturing
 
-__all__ = ["BLOCK_ELEMENTS", "eager_cpu", "item_groups", "row_pieces"]
+__all__ = [
+    "BLOCK_ELEMENTS",
+    "CACHED_BATCH_ELEMENTS",
+    "eager_cpu",
+    "in_item_groups",
+    "item_groups",
+    "row_pieces",
+]
 
 BLOCK_ELEMENTS = 1 << 19  # 2 MiB of float32 per intermediate: the L2 cache of one core
+# A batch whose frames hold fewer values (32 MiB of float32, the last-level cache here) gains
+# nothing reliable from blocks in the STFT layers (measured: n_fft 400 on 16 x 10 s).
+CACHED_BATCH_ELEMENTS = 1 << 23
 
 
 def eager_cpu(x: Tensor) -> bool:
@@ -38,3 +51,24 @@ def row_pieces(rows: int, width: int) -> list[slice]:
     ``BLOCK_ELEMENTS`` elements (at least one row), covering ``range(rows)``."""
     step = max(1, BLOCK_ELEMENTS // max(1, width))
     return [slice(start, start + step) for start in range(0, max(rows, 1), step)]
+
+
+def in_item_groups(
+    fn: Callable[[Tensor], Tensor], x: Tensor, elements_per_item: int, *, whole_below: int
+) -> Tensor | None:
+    """``fn`` over :func:`item_groups` of ``x`` ``(..., time)`` (leading dims flattened into
+    items), the outputs joined back under ``x``'s leading dims. None (the caller runs ``fn`` on
+    the whole batch) off the CPU, under a capturer, when the batch holds fewer than
+    ``whole_below`` elements, or when one group would hold every item. Call it behind
+    ``if not scripting():``."""
+    if not eager_cpu(x) or x.dim() < 2:
+        return None
+    items = x.shape[:-1].numel()
+    if items * elements_per_item < whole_below:
+        return None
+    groups = item_groups(items, elements_per_item)
+    if len(groups) < 2:
+        return None
+    flat = x.reshape(-1, x.shape[-1])
+    out = torch.cat([fn(flat[group]) for group in groups])
+    return out.reshape(x.shape[:-1] + out.shape[1:])

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .base import ExactBuffersModule
-from .blocks import eager_cpu, item_groups, row_pieces
+from .blocks import eager_cpu, in_item_groups, item_groups, row_pieces
 from .cepstrum import MFCC
 from .checks import (
     check_bool,
@@ -152,13 +152,11 @@ class WhisperLogMel(nn.Module):
         """
         if not scripting():
             check_waveform(waveform, "WhisperLogMel")
-            if eager_cpu(waveform) and waveform.dim() > 1:
-                samples = self.n_samples if self.pad_or_trim else waveform.shape[-1]
-                flat = waveform.reshape(-1, waveform.shape[-1])
-                groups = item_groups(flat.shape[0], (samples // WHISPER_HOP + 1) * WHISPER_N_FFT)
-                if len(groups) > 1:
-                    out = torch.cat([self.normalise(self.log_mel(flat[g])) for g in groups])
-                    return out.reshape(waveform.shape[:-1] + out.shape[-2:])
+            samples = self.n_samples if self.pad_or_trim else waveform.shape[-1]
+            frames = samples // WHISPER_HOP + 1
+            out = in_item_groups(self.forward, waveform, frames * WHISPER_N_FFT, whole_below=0)
+            if out is not None:
+                return out
         return self.normalise(self.log_mel(waveform))
 
     def extra_repr(self) -> str:

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from . import conv
 from . import functional as TF
 from .base import ExactBuffersModule, layer_dtype
+from .blocks import CACHED_BATCH_ELEMENTS, in_item_groups
 from .checks import (
     EmptyFilterWarning,
     check_band_limits,
@@ -317,6 +318,14 @@ class Spectrogram(ExactBuffersModule):
             empty = check_waveform_input(waveform, self.window, "Spectrogram", self.forward)
             if empty is not None:
                 return empty
+            if self.kernels is None:  # the FFT route: a large CPU batch runs in item groups
+                frames = waveform.shape[-1] // self.hop_length + 1
+                out = in_item_groups(
+                    self.forward, waveform, frames * self.n_fft, whole_below=CACHED_BATCH_ELEMENTS
+                )
+                if out is not None:
+                    mark_frequency_scale(out, self.freq_scale)
+                    return out
         out = TF.spectrogram(
             waveform,
             self.pad,
