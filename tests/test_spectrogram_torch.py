@@ -178,9 +178,9 @@ def test_from_spectrogram_inverts_the_layer():
 
 @pytest.mark.parametrize("lead", [(5,), (2, 3)])
 def test_item_groups_match_torch_stft(monkeypatch, lead: tuple):
-    """A large CPU batch runs a few items at a time (torchspec.blocks.in_item_groups; the
-    thresholds lowered here so that a small batch takes that route). Every item must still
-    equal torch.stft, the marks and leading dims of the whole batch kept."""
+    """A large CPU batch of power spectrograms runs a few items at a time
+    (torchspec.blocks.in_item_groups; the thresholds lowered here so that a small batch takes
+    that route). Every item must still equal ``|torch.stft|**2``, leading dims kept."""
     import torchspec.blocks
     import torchspec.spectrogram
 
@@ -194,8 +194,9 @@ def test_item_groups_match_torch_stft(monkeypatch, lead: tuple):
         lambda x, *a, **k: calls.append(x.shape) or original(x, *a, **k),
     )
     x = _signal(*lead)
-    layer = Spectrogram(256, hop_length=64, power=None, dtype=F64)
-    expected = _stft(x, n_fft=256, hop_length=64, window=torch.hann_window(256, dtype=F64))
+    layer = Spectrogram(256, hop_length=64, dtype=F64)  # power: complex output runs whole
+    window = torch.hann_window(256, dtype=F64)
+    expected = _stft(x, n_fft=256, hop_length=64, window=window).abs() ** 2
     actual = layer(x)
     assert actual.shape == expected.shape
     assert rel_err(actual, expected) <= 1e-10
