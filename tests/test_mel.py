@@ -184,9 +184,9 @@ def test_item_groups_match_librosa(monkeypatch):
     (torchspec.blocks.in_item_groups; thresholds lowered here). Each item must still equal
     librosa on that item alone."""
     import torchspec.blocks
-    import torchspec.mel
+    import torchspec.spectrogram
 
-    monkeypatch.setattr(torchspec.mel, "CACHED_BATCH_ELEMENTS", 0)
+    monkeypatch.setattr(torchspec.spectrogram, "CACHED_BATCH_ELEMENTS", 0)
     monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", 1)  # one item a group
     layer = MelSpectrogram(
         SAMPLE_RATE, n_mels=128, mel_scale="slaney", norm="slaney", dtype=torch.float64, **STFT

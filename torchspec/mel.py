@@ -8,7 +8,6 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .base import ExactBuffersModule, bounded, bounded_logit, layer_dtype, register_learnable
-from .blocks import CACHED_BATCH_ELEMENTS, in_item_groups
 from .checks import (
     check_band_limits,
     check_bool,
@@ -356,14 +355,9 @@ class MelSpectrogram(nn.Module):
         Half-precision input is computed in float32 throughout and cast back at the end."""
         if not scripting():
             check_waveform(waveform, "MelSpectrogram")
-            stft = self.spectrogram
-            if stft.kernels is None:  # the FFT route: a large CPU batch runs in item groups
-                frames = waveform.shape[-1] // stft.hop_length + 1
-                out = in_item_groups(
-                    self.forward, waveform, frames * stft.n_fft, whole_below=CACHED_BATCH_ELEMENTS
-                )
-                if out is not None:
-                    return out
+            out = self.spectrogram.in_item_groups(self.forward, waveform)
+            if out is not None:  # a large CPU batch, spectrogram and bands in item groups
+                return out
         power = self.spectrogram(waveform.to(compute_dtype(waveform.dtype)))
         return as_input_dtype(self.mel_scale(power), waveform.dtype)
 
