@@ -223,6 +223,20 @@ def test_ast_fbank_matches_transformers(name):
         np.testing.assert_array_equal(actual[frames:], expected[frames:])
 
 
+def test_ast_errors_name_the_layer():
+    layer = ASTFbank()
+    with pytest.raises(ValueError, match="ASTFbank: 100 samples is shorter than one 25 ms frame"):
+        layer(torch.randn(2, 100))
+    with pytest.raises(TypeError, match=r"ASTFbank expects a torch\.Tensor"):
+        layer([0.0] * 1000)
+    with pytest.raises(ValueError, match="ASTFbank got a waveform with 0 samples"):
+        layer(torch.randn(2, 0))
+    with pytest.raises(ValueError, match="max_length"):
+        ASTFbank(max_length=0)
+    with pytest.raises(ValueError, match="std"):
+        ASTFbank(std=0.0)
+
+
 def test_kaldi_dither_uses_the_generator():
     x = torch.from_numpy(speech(16000)[:8000] * 32768)
     layer = KaldiFbank(dither=1.0)

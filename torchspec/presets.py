@@ -673,6 +673,13 @@ class ASTFbank(nn.Module):
 
     def forward(self, waveform: Tensor) -> Tensor:
         """Args: waveform ``(..., time)``. Returns ``(..., max_length, num_mel_bins)``."""
+        if not scripting():  # errors that name this layer, not the KaldiFbank inside it
+            check_waveform(waveform, "ASTFbank")
+            if waveform.shape[-1] < self.fbank.size:
+                raise ValueError(
+                    f"ASTFbank: {waveform.shape[-1]} samples is shorter than one 25 ms frame "
+                    f"({self.fbank.size} samples at {self.fbank.sample_frequency} Hz)"
+                )
         return self.normalise(self.fbank(waveform))
 
     def extra_repr(self) -> str:
