@@ -464,19 +464,20 @@ class KaldiFbank(ExactBuffersModule):
         """:meth:`_frame_features` over cache-sized blocks of ``(items, frames, size)``, joined
         into :meth:`analyse`'s shapes."""
         count = frames.shape[-2]
-        mels, energies = [], []
-        for items in item_groups(frames.shape[0], count * self.padded):
-            pieces = [
+        bands = [  # a band of items, cut into pieces of frames
+            [
                 self._frame_features(frames[items, rows], window, banks, generator)
                 for rows in row_pieces(count, self.padded)
             ]
-            mels.append(torch.cat([mel for mel, _ in pieces], dim=1))
-            energies.append([energy for _, energy in pieces if energy is not None])
-        mel = torch.cat(mels).reshape(lead + [count, -1])
+            for items in item_groups(frames.shape[0], count * self.padded)
+        ]
+        mel = torch.cat([torch.cat([m for m, _ in band], dim=1) for band in bands])
         if not self.use_energy:
-            return mel, None
-        energy = torch.cat([torch.cat(band, dim=1) for band in energies])
-        return mel, energy.reshape(lead + [count])
+            return mel.reshape(lead + [count, -1]), None
+        energy = torch.cat(
+            [torch.cat([e for _, e in band if e is not None], dim=1) for band in bands]
+        )
+        return mel.reshape(lead + [count, -1]), energy.reshape(lead + [count])
 
     def _frame_features(
         self,
