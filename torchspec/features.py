@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import functional as TF
@@ -293,6 +294,8 @@ class Pipeline:
         rows_of: the layer whose ``frequencies`` label the rows.
     """
 
+    batchable = True  # frame-local: clips share batches and long clips are cut into pieces
+
     def __init__(
         self,
         spec: FeatureSpec,
@@ -302,6 +305,8 @@ class Pipeline:
     ) -> None:
         self.spec, self.frontend, self.finish, self.rows_of = spec, frontend, finish, rows_of
         self.hop = spec.hop_length
+        self.sample_rate = spec.sample_rate
+        self.label = spec.feature
         if isinstance(frontend, VQT):
             self.cqt: VQT | None = frontend
             self.context, self.span = frontend.context, 2 * frontend.reach
@@ -352,6 +357,25 @@ class Pipeline:
             end = samples if f1 == total else min(samples, end)
             out.append((start, end, skip, f1 - f0))
         return out
+
+    def split(self, clip: Tensor, max_samples: int) -> list[tuple[Tensor, int, int]]:
+        """``clip`` (``(channels, time)``) as :meth:`pieces`: ``(segment, skip, count)`` each,
+        the last segment extended as the frontend pads the clip's end (so zero-padding it in a
+        batch changes none of its kept frames)."""
+        pad_mode = self.spec.resolved_pad_mode()
+        extend = 0 if pad_mode == "constant" or not self.spec.center else self.span // 2
+        samples = clip.shape[-1]
+        out = []
+        for start, end, skip, count in self.pieces(samples, max_samples):
+            segment = clip[..., start:end]
+            if end == samples and extend:
+                segment = F.pad(segment.unsqueeze(0), (0, extend), mode=pad_mode)[0]
+            out.append((segment, skip, count))
+        return out
+
+    def params(self) -> dict[str, object]:
+        """What the manifest records as the feature's parameters."""
+        return self.spec.as_dict()
 
     def frame_times(self) -> tuple[float, float]:
         """``(offset, step)`` in seconds: frame ``t`` is centred at ``offset + t * step``."""
