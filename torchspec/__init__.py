@@ -13,6 +13,8 @@ from .cepstrum import LFCC, MFCC, InverseMFCC
 from .checks import EmptyFilterWarning
 from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
+from .dataset import FeatureDataset, pad_collate
+from .frontend_file import load_frontend, save_frontend
 from .griffinlim import GriffinLim
 from .leaf import LEAF, GaborFilterbank, GaussianLowpass
 from .mel import InverseMelScale, MelScale, MelSpectrogram
@@ -32,6 +34,7 @@ __all__ = [
     "AmplitudeToDB",
     "AudioLoadError",
     "EmptyFilterWarning",
+    "FeatureDataset",
     "GaborFilterbank",
     "GaussianLowpass",
     "GriffinLim",
@@ -46,7 +49,10 @@ __all__ = [
     "allow_tf32",
     "functional",
     "load",
+    "load_frontend",
+    "pad_collate",
     "plot",
     "presets",
+    "save_frontend",
 ]
 __version__ = "0.4.1"

@@ -12,8 +12,9 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .extract import DTYPES
+from .extract import DTYPES, ENGINES, FORMATS, SHARD_MB
 from .features import FEATURES, PRESETS, WINDOWS, FeatureSpec
+from .frontend_file import SavedFrontend, load_frontend
 from .spectrogram import InverseSpectrogram, Spectrogram
 
 
@@ -176,6 +177,22 @@ def _channels(text: str | None) -> list[int] | None:
     return channels
 
 
+def _extract_feature(args: argparse.Namespace) -> FeatureSpec | SavedFrontend:
+    """The feature of ``--frontend``, else of the feature options."""
+    if args.frontend is None:
+        spec = _spec(args)
+        return dataclasses.replace(spec, pcen=args.pcen) if args.pcen else spec
+    if args.preset is not None or args.pcen:
+        raise ValueError("--frontend replaces --preset and --pcen: give one of them")
+    frontend = load_frontend(args.frontend)
+    if args.sample_rate is not None and args.sample_rate != frontend.sample_rate:
+        raise ValueError(
+            f"--frontend {args.frontend} takes {frontend.sample_rate} Hz audio; "
+            f"--sample-rate {args.sample_rate} disagrees (leave it out)"
+        )
+    return frontend
+
+
 def extract_command(args: argparse.Namespace) -> int:
     from .extract import DTYPES, run
     from .outputs import MANIFEST, ExtractEnvironmentError
@@ -184,7 +201,12 @@ def extract_command(args: argparse.Namespace) -> int:
         summary = run(
             args.inputs,
             args.out,
-            _spec(args),
+            _extract_feature(args),
+            engine=args.engine,
+            output_format=args.format,
+            shard_mb=args.shard_mb,
+            ray_address=args.ray_address,
+            ray_actors=args.ray_actors,
             device=args.device,
             dtype=DTYPES[args.dtype],
             batch_size=args.batch_size,
@@ -194,7 +216,7 @@ def extract_command(args: argparse.Namespace) -> int:
             channels=_channels(args.channels),
             wait=args.wait,
         )
-    except (FileNotFoundError, ValueError, ExtractEnvironmentError) as exc:
+    except (FileNotFoundError, ValueError, ExtractEnvironmentError, ImportError) as exc:
         print(f"torchspec extract: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # anything else the machine says no to
@@ -273,7 +295,52 @@ def build_parser() -> argparse.ArgumentParser:
         default=600.0,
         help="audio seconds per batch (count x longest); longer files run in exact pieces",
     )
-    extract.add_argument("--workers", type=int, default=0, help="decoding worker processes")
+    extract.add_argument(
+        "--workers", type=int, default=0, help="decoding worker processes (local engine)"
+    )
+    extract.add_argument(
+        "--pcen",
+        action="store_true",
+        help="per-channel energy normalisation of each file's mel spectrogram with "
+        "librosa.pcen's defaults (--feature mel or --preset librosa-mel)",
+    )
+    extract.add_argument(
+        "--frontend",
+        default=None,
+        metavar="FILE",
+        help="compute with a saved module instead of --feature/--preset (torchspec."
+        "save_frontend: TorchScript or torch.export, (batch, time) -> (batch, rows, frames), "
+        "its sample rate in the file); each file runs alone through it",
+    )
+    extract.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="npy",
+        help="npy: one DIR/<path>.npy per file; parquet: rows in DIR/shards/*.parquet",
+    )
+    extract.add_argument(
+        "--shard-mb",
+        type=float,
+        default=SHARD_MB,
+        help="Parquet shard size in MiB of features (each shard is buffered in memory)",
+    )
+    extract.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        default="local",
+        help="local: this process (torchrun for several); ray: Ray Data tasks and actors",
+    )
+    extract.add_argument(
+        "--ray-address",
+        default=None,
+        help="Ray cluster to join: auto or ray://host:port (default: start one on this machine)",
+    )
+    extract.add_argument(
+        "--ray-actors",
+        type=int,
+        default=None,
+        help="feature actors (default: one per GPU of the cluster, else half its CPUs)",
+    )
     extract.add_argument(
         "--wait", action="store_true", help="wait for another run using --out instead of failing"
     )

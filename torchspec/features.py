@@ -21,6 +21,7 @@ from .cepstrum import MFCC
 from .checks import check_bool, check_number
 from .cqt import CQT, VQT
 from .mel import MelSpectrogram
+from .pcen import PCEN
 from .presets import (
     ASTFbank,
     KaldiFbank,
@@ -58,7 +59,9 @@ class FeatureSpec:
     ``stft`` and ``logstft`` are ``|STFT| ** power``, ``mel`` a mel spectrogram of that,
     ``mfcc`` MFCCs (dB mel with an 80 dB floor, DCT-II), ``cqt`` and ``vqt`` ``|C| ** power``
     (magnitude by default). ``scale`` turns the result into decibels (``"db"``: power_to_db with
-    ``ref`` each clip's peak and ``top_db``) or a natural log of ``x + log_offset``.
+    ``ref`` each clip's peak and ``top_db``) or a natural log of ``x + log_offset``. ``pcen``
+    (``mel`` and ``librosa-mel`` only, linear scale) applies :class:`~torchspec.PCEN` with
+    librosa.pcen's defaults at the spec's rate and hop to each whole clip's mel spectrogram.
     """
 
     feature: str = "mel"
@@ -81,6 +84,7 @@ class FeatureSpec:
     scale: str = "linear"
     top_db: float | None = 80.0
     log_offset: float = 1e-6
+    pcen: bool = False
 
     def __post_init__(self) -> None:
         if self.feature not in FEATURES + PRESETS:
@@ -96,6 +100,12 @@ class FeatureSpec:
         if self.feature in ("mfcc", "kaldi-mfcc", "librosa-mfcc") and self.scale != "linear":
             raise ValueError("mfcc is already a cepstrum of dB: --db / --log do not apply")
         check_bool("center", self.center)
+        check_bool("pcen", self.pcen)
+        if self.pcen and (self.feature not in ("mel", "librosa-mel") or self.scale != "linear"):
+            raise ValueError(
+                "pcen normalises a mel spectrogram: it needs feature mel or librosa-mel and "
+                f"no --db / --log; got feature {self.feature!r}, scale {self.scale!r}"
+            )
         check_number("log_offset", self.log_offset, above=0)
         if self.top_db is not None:
             check_number("top_db", self.top_db, at_least=0)
@@ -189,6 +199,13 @@ class FeatureSpec:
                 return mfcc.cepstrum(mel, log=mfcc.log_mels)
 
             return Pipeline(self, mfcc.MelSpectrogram, cepstrum, mfcc.MelSpectrogram)
+        if self.pcen:
+            return Pipeline(
+                self,
+                frontend,
+                PCEN(sample_rate=self.sample_rate, hop_length=self.hop_length),
+                frontend,
+            )
         if self.scale == "db":
             multiplier = 10.0 if self.resolved_power() == 2.0 else 20.0
             top_db = self.top_db

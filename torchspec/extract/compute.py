@@ -3,7 +3,6 @@ before anything is stored. Runs in the main process (local engine) or a Ray acto
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 import torch
@@ -17,13 +16,16 @@ class Feature(Protocol):
     (:class:`torchspec.frontend_file.SavedFrontend`, one clip at a time, never cut)."""
 
     frontend: nn.Module  # (batch, time) -> (batch, rows, frames)
-    finish: Callable[[Tensor], Tensor]  # (..., rows, frames) of one whole clip -> the feature
     batchable: bool
     sample_rate: int  # Hz of the audio the frontend takes
     label: str  # the manifest's "feature"
     span: int  # samples one frame reads
 
     def split(self, clip: Tensor, max_samples: int) -> list[tuple[Tensor, int, int]]: ...
+
+    def finish(self, frames: Tensor, /) -> Tensor:
+        """``(..., rows, frames)`` of one whole clip -> the feature."""
+        ...
 
     def min_samples(self) -> int: ...
 

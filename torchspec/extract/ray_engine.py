@@ -31,11 +31,12 @@ from .discover import Item
 from .job import Job
 from .record import Recorder
 
+
 def ray_module() -> Any:
     """``ray`` with Ray Data, or an ImportError naming the extra."""
     try:
         import ray
-        import ray.data  # noqa: F401
+        import ray.data
     except ImportError as exc:
         raise ImportError("--engine ray needs Ray Data: pip install 'torchspec[ray]'") from exc
     return ray
