@@ -382,6 +382,11 @@ class Pipeline:
         pad_mode = self.spec.resolved_pad_mode()
         extend = 0 if pad_mode == "constant" or not self.spec.center else self.span // 2
         samples = clip.shape[-1]
+        if samples < self.min_samples():
+            raise ValueError(
+                f"{samples} samples is too short for this feature (it needs at least "
+                f"{self.min_samples()})"
+            )
         out = []
         for start, end, skip, count in self.pieces(samples, max_samples):
             segment = clip[..., start:end]

@@ -27,7 +27,23 @@ def amplitude_to_db(
     Returns:
         Tensor of the shape and dtype of ``x``, in dB.
     """
-    ref_max = isinstance(ref, str) and ref == "max"
+    if isinstance(ref, str):  # each branch returns: TorchScript's saved code keeps the types
+        if ref != "max":
+            raise ValueError("ref must be a number > 0 or 'max'")
+        return db_scale(x, multiplier, 1.0, True, amin, top_db)
+    return db_scale(x, multiplier, ref, False, amin, top_db)
+
+
+def db_scale(
+    x: Tensor,
+    multiplier: float,
+    ref: float,
+    ref_max: bool,
+    amin: float = 1e-10,
+    top_db: float | None = None,
+) -> Tensor:
+    """:func:`amplitude_to_db` with the reference as a number, or each item's peak when
+    ``ref_max`` (``ref`` is then ignored)."""
     if (ref_max or top_db is not None) and x.dim() < 2:
         raise ValueError(
             f"ref='max' and top_db work per (freq, time) spectrogram; got shape {list(x.shape)}"
@@ -35,7 +51,7 @@ def amplitude_to_db(
     dtype = x.dtype
     x = x.to(compute_dtype(dtype))  # amin = 1e-10 underflows to 0 in float16
     db = multiplier * torch.log10(torch.clamp(x, min=amin))
-    if isinstance(ref, str):
+    if ref_max:
         peak = torch.clamp(x.amax(dim=(-2, -1), keepdim=True), min=amin)
         db = db - multiplier * torch.log10(peak)
     else:
