@@ -121,7 +121,7 @@ def test_collisions_with_an_earlier_run_stop_the_plan(tmp_path):
             {"source": "/gone.wav", "status": "failed", "file": "y.wav.npy"},
         ]
     )
-    with pytest.raises(CollisionError, match="would overwrite the output of /old.wav"):
+    with pytest.raises(CollisionError, match=r"would overwrite the output of /old\.wav"):
         refuse_collisions([item], latest)
     refuse_collisions([Item(tmp_path / "new.wav", Path("y.wav.npy"))], latest)  # failed: free
 
@@ -312,7 +312,7 @@ def test_saved_frontend_errors(tmp_path, capsys):
     with pytest.raises(ValueError, match="kind must be one of script, export"):
         torchspec.save_frontend(torchspec.Spectrogram(), tmp_path / "x.pt", sample_rate=1, kind="x")
     (tmp_path / "junk.pt").write_bytes(b"not a module")
-    with pytest.raises(ValueError, match="neither a TorchScript file nor a torch.export program"):
+    with pytest.raises(ValueError, match=r"neither a TorchScript file nor a torch\.export program"):
         load_frontend(tmp_path / "junk.pt")
     plain = tmp_path / "plain.pt"
     torch.jit.save(torch.jit.script(torchspec.Spectrogram()), plain)
