@@ -18,6 +18,7 @@ rest. Both are tested on a local Ray instance (tests/test_extract_ray.py).
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from .decode import DecodeOptions, decode
 from .discover import Item
 from .job import Job
 from .record import Recorder
+
+DECODE_CPUS = 0.5
 
 
 def ray_module() -> Any:
@@ -71,20 +74,46 @@ def default_actors(resources: dict[str, float]) -> int:
     return gpus if gpus else max(1, int(resources.get("CPU", 1)) // 2)
 
 
-def run_ray(
-    job: Job, recorder: Recorder, *, device: str, actors: int | None, progress: bool | None
-) -> None:
-    """Compute every planned batch of ``job`` on Ray and record the results as they come."""
-    ray = ray_module()
-    resources = ray.cluster_resources()
+@dataclass(frozen=True)
+class Placement:
+    """Where the features are computed: ``actors`` actors, each on one GPU or one CPU."""
+
+    actors: int
+    gpu: bool
+
+
+def place(device: str, actors: int | None) -> Placement:
+    """The actor pool for ``--device`` and ``--ray-actors`` on the joined cluster, checked
+    before anything is written: CPU actors take one CPU each and decoding must keep at least
+    ``DECODE_CPUS`` (Ray Data would otherwise wait for a CPU forever).
+
+    Raises:
+        ExtractEnvironmentError: ``--device cuda`` on a cluster without GPUs.
+        ValueError: too many or too few actors for the cluster.
+    """
+    resources = ray_module().cluster_resources()
     gpus = int(resources.get("GPU", 0))
     if device.startswith("cuda") and not gpus:
         raise ExtractEnvironmentError(f"--device {device}: the Ray cluster has no GPU")
-    use_gpu = gpus > 0 and device != "cpu"
+    gpu = gpus > 0 and device != "cpu"
     if actors is None:
         actors = default_actors(resources)
     if actors < 1:
         raise ValueError(f"--ray-actors must be >= 1, got {actors}")
+    cpus = resources.get("CPU", 0.0)
+    if not gpu and actors + DECODE_CPUS > cpus:
+        most = int(cpus - DECODE_CPUS)
+        advice = f"use at most {most}" if most >= 1 else "the CPU engine needs 2 CPUs"
+        raise ValueError(
+            f"--ray-actors {actors}: CPU actors take one CPU each and decoding needs "
+            f"{DECODE_CPUS} more, but the Ray cluster has {cpus:g} CPUs; {advice}"
+        )
+    return Placement(actors, gpu)
+
+
+def run_ray(job: Job, recorder: Recorder, placement: Placement, *, progress: bool | None) -> None:
+    """Compute every planned batch of ``job`` on Ray and record the results as they come."""
+    ray = ray_module()
     if not job.plan.batches:
         return
     context = ray.data.DataContext.get_current()
@@ -95,16 +124,19 @@ def run_ray(
         for k, batch in enumerate(job.plan.batches)
     ]
     data = ray.data.from_items(rows, override_num_blocks=len(rows))
-    decoded = data.map(_decode_row, fn_kwargs={"options": job.decode}, num_cpus=1)
+    # Half a CPU per decode task: two decode beside each busy core, and resources unlike the
+    # actors', so Ray Data keeps decoding as tasks of their own instead of fusing it into the
+    # actors (it fuses a task stage into an actor stage that asks for the same resources).
+    decoded = data.map(_decode_row, fn_kwargs={"options": job.decode}, num_cpus=DECODE_CPUS)
     features = decoded.map_batches(
         _FeatureActor,
         batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        num_gpus=1 if use_gpu else 0,
-        num_cpus=0 if use_gpu else 1,
+        compute=ray.data.ActorPoolStrategy(size=placement.actors),
+        num_gpus=1 if placement.gpu else 0,
+        num_cpus=0 if placement.gpu else 1,
         fn_constructor_kwargs={
             "recipe": recipe(job.feature),
-            "cuda": use_gpu,
+            "cuda": placement.gpu,
             "dtype": job.compute_dtype,
             "max_samples": job.max_samples,
         },

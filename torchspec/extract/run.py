@@ -92,10 +92,11 @@ def run(
         raise ValueError("--engine ray schedules its own workers: do not start it with torchrun")
     feature = spec.pipeline() if isinstance(spec, FeatureSpec) else spec  # errors before any I/O
     target_device = _device(device, world) if engine == "local" else torch.device("cpu")
-    if engine == "ray":
-        from .ray_engine import connect
+    if engine == "ray":  # a missing extra, a bad address or pool before the folder is touched
+        from .ray_engine import connect, place
 
-        connect(ray_address)  # a missing extra or a bad address before the folder is touched
+        connect(ray_address)
+        placement = place(device, ray_actors)
     distributed = world > 1
     if distributed and not torch.distributed.is_initialized():
         torch.distributed.init_process_group("nccl" if target_device.type == "cuda" else "gloo")
@@ -152,7 +153,7 @@ def run(
         else:
             from .ray_engine import run_ray
 
-            run_ray(job, recorder, device=device, actors=ray_actors, progress=progress)
+            run_ray(job, recorder, placement, progress=progress)
         summary = recorder.close()
         summary.elapsed = time.perf_counter() - started
         if distributed:
