@@ -17,6 +17,7 @@ rest. Both are tested on a local Ray instance (tests/test_extract_ray.py).
 
 from __future__ import annotations
 
+import logging
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -56,12 +57,14 @@ def connect(address: str | None) -> None:
     ray = ray_module()
     if ray.is_initialized():
         return
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         ray.init(
             address=address or "local",
             include_dashboard=False,
             configure_logging=True,
-            logging_level="warning",
+            logging_level="error",
             log_to_driver=False,
         )
     except (ConnectionError, RuntimeError, ValueError) as exc:
