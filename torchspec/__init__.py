@@ -55,4 +55,4 @@ __all__ = [
     "presets",
     "save_frontend",
 ]
-__version__ = "0.4.1"
+__version__ = "0.5.0"
