@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="compute with a saved module instead of --feature/--preset (torchspec."
         "save_frontend: TorchScript or torch.export, (batch, time) -> (batch, rows, frames), "
-        "its sample rate in the file); each file runs alone through it",
+        "its sample rate in the file); each file runs alone through it (default none)",
     )
     extract.add_argument(
         "--format",
