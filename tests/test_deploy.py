@@ -34,7 +34,7 @@ LOG_DOMAIN = {"WhisperLogMel"}
 
 ROUTES = ("script", "trace", "export", "onnx", "compile")
 ROUTE_TITLES = {
-    "script": "`torch.jit.script`",
+    "script": "`torch.jit.script` + save/load",
     "trace": "`torch.jit.trace`",
     "export": "`torch.export` (dynamic)",
     "onnx": "ONNX + onnxruntime",
@@ -124,8 +124,11 @@ def run(module: object, x: torch.Tensor) -> torch.Tensor:
 
 def deploy(route: str, layer: torch.nn.Module, example: torch.Tensor, tmp_path: Path):
     """The layer captured by ``route``, as a callable on tensors."""
-    if route == "script":
-        return torch.jit.script(layer)
+    if route == "script":  # as deployed: scripted, saved, and loaded back in another place
+        buffer = io.BytesIO()
+        torch.jit.save(torch.jit.script(layer), buffer)
+        buffer.seek(0)
+        return torch.jit.load(buffer)
     if route == "trace":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
