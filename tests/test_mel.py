@@ -201,3 +201,19 @@ def test_item_groups_match_librosa(monkeypatch):
             y=item, sr=SAMPLE_RATE, n_mels=128, pad_mode="reflect", dtype=np.float64, **STFT
         )
         assert rel_err(got, expected) <= 1e-10
+
+
+def test_inverse_mel_scale_takes_torchaudios_driver_and_keeps_uncovered_bins_at_zero():
+    """torchaudio's own test input: 5 STFT bins under 32 mel bands. Bin 0 (0 Hz) and bin 4
+    (Nyquist, weight 3e-15 from a triangle's rounded tail) are covered by no filter: they come
+    out 0 instead of drifting (they reached 2.6e15 before), and every other bin stays within
+    the scale of the input (torchaudio's least squares gives up to 14.6 there)."""
+    layer = InverseMelScale(5, 32, 16000, driver="gelsd")
+    assert layer.driver == "gelsd"
+    torch.manual_seed(0)
+    mel = torch.rand(2, 32, 10)
+    out = layer(mel)
+    assert torch.isfinite(out).all() and float(out.max()) < 10.0
+    assert out[..., 0, :].eq(0).all() and out[..., 4, :].eq(0).all()
+    with pytest.raises(ValueError, match="driver must be one of gels, gelsy, gelsd, gelss"):
+        InverseMelScale(5, 32, 16000, driver="qr")

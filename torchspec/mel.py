@@ -362,6 +362,9 @@ class MelSpectrogram(nn.Module):
         return as_input_dtype(self.mel_scale(power), waveform.dtype)
 
 
+DRIVERS = ("gels", "gelsy", "gelsd", "gelss")  # torchaudio's InverseMelScale(driver=...)
+
+
 class InverseMelScale(ExactBuffersModule):
     """Linear-frequency spectrogram from a mel spectrogram, by non-negative least squares.
 
@@ -373,6 +376,10 @@ class InverseMelScale(ExactBuffersModule):
     Args:
         n_stft: number of STFT bins, ``n_fft // 2 + 1``, >= 2.
         n_mels, sample_rate, f_min, f_max, norm, mel_scale: as :class:`~torchspec.MelScale`.
+        driver: torchaudio's argument, accepted so that its code runs unchanged: the LAPACK
+            routine of its unconstrained least squares (``"gels"``, ``"gelsy"``, ``"gelsd"``
+            or ``"gelss"``). The non-negative solver here has no such choice; it is checked
+            and kept, nothing else.
 
     Keyword-only args:
         n_iter: accelerated projected-gradient iterations, >= 0. Default 200: mel residual
@@ -385,7 +392,8 @@ class InverseMelScale(ExactBuffersModule):
     Forward is :func:`torchspec.functional.inverse_filterbank`.
 
     Differs from torchaudio's, which solves unconstrained least squares and clips negatives to
-    zero afterwards: that leaves a mel residual of several percent.
+    zero afterwards: that leaves a mel residual of several percent. Bins that no filter covers
+    (below 1e-10 of the largest filter weight) are unconstrained and come out 0.
     """
 
     fb: Tensor
@@ -401,12 +409,16 @@ class InverseMelScale(ExactBuffersModule):
         f_max: float | None = None,
         norm: str | None = None,
         mel_scale: str = "htk",
+        driver: str = "gels",
         *,
         n_iter: int = 200,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        if driver not in DRIVERS:
+            raise ValueError(f"driver must be one of {', '.join(DRIVERS)}; got {driver!r}")
+        self.driver = driver
         n_iter = check_int("n_iter", n_iter, minimum=0)
         dtype, device = check_dtype(dtype), check_device_arg(device)
         bank, _, f_max = mel_filterbank_checked(

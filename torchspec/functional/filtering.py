@@ -53,15 +53,25 @@ def nnls(matrix: Tensor, target: Tensor, *, pinv: Tensor, step: Tensor, n_iter: 
     return x
 
 
+COVERED = 1e-10  # a bin whose filter weight is below this fraction of the largest is uncovered
+
+
 def filterbank_pinv(fb: Tensor) -> tuple[Tensor, Tensor]:
     """What :func:`inverse_filterbank` needs of ``(n_freq, n_filters)`` ``fb``, in float64: the
     pseudo-inverse ``(n_freq, n_filters)`` of ``fb.T`` and the diagonal step ``(n_freq, 1)``
-    ``1 / (fb fb^T 1)`` (bins no filter covers get step 0: they stay at their start)."""
+    ``1 / (fb fb^T 1)``.
+
+    A bin that no filter covers, or covers with a weight below ``COVERED`` times the largest
+    (a triangle's tail rounding to 1e-15), is not constrained by the filtered values: its
+    step and its pseudo-inverse row are 0, so it stays 0 (the minimum-norm answer) instead of
+    growing by ``1 / weight`` each iteration."""
     matrix = fb.to(torch.float64).t()
     ones = torch.ones(matrix.shape[1], 1, dtype=torch.float64)
     diagonal = matrix.t() @ (matrix @ ones)
-    step = torch.where(diagonal > 0, 1.0 / diagonal.clamp_min(1e-300), torch.zeros_like(diagonal))
-    return torch.linalg.pinv(matrix), step
+    covered = diagonal > COVERED * diagonal.max().clamp_min(1e-300)
+    step = torch.where(covered, 1.0 / diagonal.clamp_min(1e-300), torch.zeros_like(diagonal))
+    pinv = torch.linalg.pinv(matrix * covered.t()) * covered
+    return pinv, step
 
 
 def inverse_filterbank(
