@@ -299,15 +299,23 @@ def check_nola(window: Tensor, framing: Framing) -> None:
     """Raise ``ValueError`` if overlap-add cannot divide by the window sum-square somewhere.
 
     Checks the kept region of a signal long enough to contain the steady state and both edges.
+    Uncentred (``center=False``), the first and last ``n_fft - hop_length`` samples are covered
+    by fewer frames and may vanish (a Hann window is 0 at its first sample): as
+    ``librosa.istft``, those edge samples are divided only where the envelope is above
+    :data:`NOLA_TOLERANCE` and are otherwise left as overlap-added (0 for a window that is 0
+    there); only gaps in the steady state are refused.
     """
     n_frames = 2 * (-(-framing.n_fft // framing.hop_length)) + 2
     envelope = window_envelope(window.to(torch.float64), n_frames, framing.hop_length)
     start, end = kept_samples(envelope.shape[-1], framing, None)
     kept = envelope[start:end]
+    if not framing.center:
+        edge = max(0, framing.n_fft - framing.hop_length)
+        kept = kept[edge : kept.numel() - edge]
     if kept.numel() == 0 or bool(kept.min() < NOLA_TOLERANCE):
         raise ValueError(
             "window and hop_length fail the nonzero overlap-add condition: the overlap-added "
             f"squared window falls below {NOLA_TOLERANCE} (with center={framing.center}), so "
-            "the inverse would divide by zero. Use a smaller hop_length, center=True, or a "
-            "window that is nonzero at its edges."
+            "the inverse would divide by zero between frames. Use a smaller hop_length or a "
+            "window that overlaps itself at this hop."
         )
