@@ -383,8 +383,11 @@ class InverseSpectrogram(ExactBuffersModule):
         device, dtype: where and in which dtype the window and kernels are held.
 
     Raises:
-        ValueError: at construction, if the window and hop violate the nonzero overlap-add
-            condition (for instance a Hann window with ``center=False``).
+        ValueError: at construction, if the window and hop leave gaps between frames (the
+            nonzero overlap-add condition; for instance ``hop_length > win_length``). With
+            ``center=False`` the edges, covered by fewer frames, may vanish (a Hann window):
+            as ``librosa.istft``, samples where the overlap-added squared window is below
+            1e-11 are not divided (the first sample of a Hann window stays 0).
 
     Shapes:
         input ``(..., n_freq, n_frames)`` complex, ``n_freq = n_fft // 2 + 1`` (onesided) or
