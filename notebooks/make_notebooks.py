@@ -123,36 +123,44 @@ print("spectral convergence, mel -> audio :", round(convergence(from_mel), 3))
 print("spectral convergence, MFCC -> audio:", round(convergence(from_mfcc), 3))
 display(Audio(x.numpy(), rate=sr), Audio(from_mel.numpy(), rate=sr), Audio(from_mfcc.numpy(), rate=sr))
 """,
+        """
+# The same mel spectrogram, in dB, of the original and of each reconstruction: what survives
+# (the tones' partials) and what Griffin-Lim's phase estimate smears (onsets, the quiet gaps).
+fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
+for ax, (name, y) in zip(axes, [("original", x), ("mel -> audio", from_mel), ("MFCC -> audio", from_mfcc)]):
+    torchspec.plot(mel_layer, mel_layer(y), ax=ax, title=name)  # dB re each one's peak
+fig.tight_layout()
+plt.show()
+""",
     ),
     "04_training_input": cells(
-        "# Training input: features extracted with `torchspec extract` feeding a tiny model "
-        "through a Dataset and DataLoader; mono and stereo files handled with `--mono`.",
+        "# Training input: features extracted with `torchspec extract` (here as Parquet shards) "
+        "read back with `torchspec.FeatureDataset` and batched with `pad_collate` into a tiny "
+        "model; mono and stereo files handled with `--mono`.",
         SETUP,
         """
-import json, tempfile
+import tempfile
 from pathlib import Path
+from torchspec import FeatureDataset, pad_collate
 from torchspec.cli import main
 out = Path(tempfile.mkdtemp()) / "features"
-main(["extract", "--out", str(out), "--feature", "mel", "--n-mels", "64", "--sample-rate", "16000", "--mono", "--db"])
-records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
-print([(Path(r["source"]).name, r["shape"]) for r in records])
+main(["extract", "--out", str(out), "--feature", "mel", "--n-mels", "64", "--sample-rate", "16000",
+      "--mono", "--db", "--format", "parquet"])
+data = FeatureDataset(out)  # the current outputs only, whatever reruns happened before
+print([(Path(record["source"]).name, record["shape"]) for _, record in data])
 """,
         """
-class Features(torch.utils.data.Dataset):
-    def __init__(self, records, frames=32):
-        self.records = [r for r in records if r["status"] == "ok"]
-        self.frames = frames
-    def __len__(self):
-        return len(self.records)
-    def __getitem__(self, i):
-        array = torch.from_numpy(np.load(self.records[i]["output"]))[0]  # (mels, frames), mono
-        start = torch.randint(0, max(1, array.shape[-1] - self.frames), ()).item()
-        crop = array[:, start : start + self.frames]
-        crop = torch.nn.functional.pad(crop, (0, self.frames - crop.shape[-1]), value=float(array.min()))
-        return crop, i
+FRAMES = 32
 
-loader = torch.utils.data.DataLoader(Features(records), batch_size=3, shuffle=True)
-model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64 * 32, 3))
+def crop(batch):
+    # pad to the longest clip (with a dB floor), then one random window of FRAMES per batch
+    features, lengths, records = pad_collate(batch, pad_value=-80.0)
+    start = int(torch.randint(0, max(1, int(lengths.min()) - FRAMES), ()))
+    labels = torch.tensor([data.records.index(r) for r in records])
+    return features[:, 0, :, start : start + FRAMES], labels
+
+loader = torch.utils.data.DataLoader(data, batch_size=3, shuffle=True, collate_fn=crop)
+model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64 * FRAMES, len(data)))
 optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
 losses = []
 for epoch in range(30):
@@ -161,6 +169,18 @@ for epoch in range(30):
         optimiser.zero_grad(); loss.backward(); optimiser.step()
     losses.append(loss.item())
 print("loss first / last epoch:", round(losses[0], 3), round(losses[-1], 3))
+""",
+        """
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.5), gridspec_kw={"width_ratios": [1.3, 1, 1, 1]})
+axes[0].plot(losses); axes[0].set_xlabel("epoch"); axes[0].set_ylabel("cross-entropy")
+axes[0].set_title("training loss")
+features, labels = next(iter(loader))
+for ax, feature, label in zip(axes[1:], features, labels):
+    ax.imshow(feature.numpy(), origin="lower", aspect="auto", vmin=-80, vmax=0)
+    ax.set_title(f"{Path(data.records[int(label)]['source']).name} (dB)")
+    ax.set_xlabel("frame"); ax.set_ylabel("mel band")
+fig.tight_layout()
+plt.show()
 """,
     ),
     "05_learnable_frontend": cells(

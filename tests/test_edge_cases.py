@@ -269,3 +269,24 @@ def test_cqt_wavelets_too_short_to_resolve_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error", EmptyFilterWarning)
         CQT()
+
+
+def test_last_fuzz_findings_are_clear_errors():
+    """What the fuzz over every layer still found: the conv route's n_fft x n_fft kernels at
+    n_fft 65536 (34 GB, the allocator's error), a 0-frame spectrogram into GriffinLim (a
+    reshape error), LFCC's dtype given as a string and LFCC over a two-sided or log-frequency
+    STFT (accepted, then failing or computing nonsense)."""
+    import torchspec
+
+    with pytest.raises(ValueError, match=r"n_fft=65536 and 32769 bins would take 32\.0 GiB"):
+        torchspec.Spectrogram(n_fft=65536, freq_scale="log", sample_rate=16000)
+    assert torchspec.InverseSpectrogram(n_fft=65536).kernels is None  # the FFT route: none
+    with pytest.raises(ValueError, match=r"would take 32\.0 GiB"):
+        torchspec.InverseSpectrogram(n_fft=65536, route="conv")
+    with pytest.raises(ValueError, match="at least one frame; got shape"):
+        torchspec.GriffinLim(400)(torch.rand(2, 201, 0))
+    with pytest.raises(TypeError, match=r"dtype must be a torch\.dtype"):
+        torchspec.LFCC(dtype="float32")
+    for speckwargs in ({"onesided": False}, {"freq_scale": "log", "sample_rate": 16000}):
+        with pytest.raises(ValueError, match="onesided linear-frequency spectrogram"):
+            torchspec.LFCC(speckwargs=speckwargs)

@@ -200,6 +200,7 @@ class LFCC(_Cepstrum):
         dtype: torch.dtype | None = None,
     ) -> None:
         check_int("n_filter", n_filter, minimum=1)
+        dtype = check_dtype(dtype)
         if speckwargs is not None and not isinstance(speckwargs, dict):
             raise TypeError(f"speckwargs must be a dict or None, got {speckwargs!r}")
         log_lf = check_bool("log_lf", log_lf)
@@ -220,6 +221,11 @@ class LFCC(_Cepstrum):
         )
         if self.Spectrogram.power is None:
             raise TypeError("speckwargs['power'] must be a number > 0 for LFCC, got None")
+        if not self.Spectrogram.onesided or self.Spectrogram.freq_scale != "linear":
+            raise ValueError(
+                "LFCC's linear filters read a onesided linear-frequency spectrogram: "
+                "speckwargs may not set onesided=False or freq_scale='log'"
+            )
         _, f_min, f_max = check_band_limits(sample_rate, f_min, f_max)
         n_freq = self.Spectrogram.n_fft // 2 + 1
         bank = TF.linear_fbanks(n_freq, f_min, f_max, n_filter, sample_rate)

@@ -345,6 +345,22 @@ def check_route(route: object, routes: tuple[str, ...], default: str) -> str:
     return chosen
 
 
+KERNEL_BYTES = 2 << 30  # largest conv-route kernel tensor built (float64 masters), 2 GiB
+
+
+def check_kernel_size(rows: int, n_fft: int, layer: str) -> None:
+    """Refuse conv-route Fourier kernels ``(rows, 2, n_fft)`` over :data:`KERNEL_BYTES` in
+    float64 (an ``n_fft`` of 65536 with every bin would be 34 GB) before allocating them."""
+    size = rows * 2 * n_fft * 8
+    if size > KERNEL_BYTES:
+        raise ValueError(
+            f"{layer}: the conv route's kernels for n_fft={n_fft} and {rows} bins would take "
+            f"{size / 2**30:.1f} GiB (float64; the limit is {KERNEL_BYTES / 2**30:.0f} GiB): "
+            "lower n_fft or n_bins, or use the FFT route (freq_scale='linear', "
+            "trainable=False or 'window')"
+        )
+
+
 def check_band_limits(
     sample_rate: object, f_min: object, f_max: object, *, positive_f_min: bool = False
 ) -> tuple[float, float, float]:

@@ -128,6 +128,11 @@ class GriffinLim(ExactBuffersModule):
             empty = empty_batch(specgram, 2, self.forward)
             if empty is not None:
                 return empty
+            if specgram.shape[-1] == 0:
+                raise ValueError(
+                    "GriffinLim needs a spectrogram with at least one frame; got shape "
+                    f"{list(specgram.shape)}"
+                )
         return TF.griffinlim(
             specgram,
             self.window,

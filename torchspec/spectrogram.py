@@ -22,6 +22,7 @@ from .checks import (
     check_device_arg,
     check_dtype,
     check_int,
+    check_kernel_size,
     check_linear_frequency,
     check_number,
     check_optional_int,
@@ -212,6 +213,8 @@ class Spectrogram(ExactBuffersModule):
         if self.freq_scale == "log":
             self.f_min, self.f_max = float(self._log_hz[0]), float(self._log_hz[-1])
 
+        if self.trainable is True or self._route == "conv":
+            check_kernel_size(len(self._bins), self.n_fft, "Spectrogram")
         if self.trainable is True:
             kernels = self._fourier_kernels().to(device=device, dtype=layer_dtype(dtype))
             self.kernels = nn.Parameter(kernels)
@@ -440,17 +443,19 @@ class InverseSpectrogram(ExactBuffersModule):
         window = TF.make_window(window_fn, self.win_length, wkwargs)
         conv.check_nola(TF.pad_window(window, n_fft), self.framing)
         self.register_exact_buffer("window", window, dtype=dtype, device=device)
+        if self._route == "fft":
+            self.register_buffer("kernels", None)  # the FFT route (TorchScript needs the name)
+            return
+        check_kernel_size(self.n_freq, n_fft, "InverseSpectrogram")
         kernels = TF.inverse_fourier_kernels(
             TF.pad_window(window, n_fft), self.n_freq, onesided=self.onesided
         )
         if self.trainable:
             self.kernels = nn.Parameter(kernels.to(device=device, dtype=layer_dtype(dtype)))
-        elif self._route == "conv":
+        else:
             self.register_exact_buffer(
                 "kernels", kernels, dtype=dtype, device=device, persistent=False
             )
-        else:
-            self.register_buffer("kernels", None)  # the FFT route (TorchScript needs the name)
 
     @property
     def route(self) -> str:
