@@ -123,9 +123,10 @@ print("spectral convergence, mel -> audio :", round(convergence(from_mel), 3))
 print("spectral convergence, MFCC -> audio:", round(convergence(from_mfcc), 3))
 display(Audio(x.numpy(), rate=sr), Audio(from_mel.numpy(), rate=sr), Audio(from_mfcc.numpy(), rate=sr))
 """,
+        "# The mel spectrogram in dB of the original and of each reconstruction: the tones' "
+        "partials survive; Griffin-Lim's phase estimate smears onsets and fills quiet gaps, "
+        "and the 40 MFCCs lose the fine spectral detail.",
         """
-# The same mel spectrogram, in dB, of the original and of each reconstruction: what survives
-# (the tones' partials) and what Griffin-Lim's phase estimate smears (onsets, the quiet gaps).
 fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
 for ax, (name, y) in zip(axes, [("original", x), ("mel -> audio", from_mel), ("MFCC -> audio", from_mfcc)]):
     torchspec.plot(mel_layer, mel_layer(y), ax=ax, title=name)  # dB re each one's peak
