@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -130,8 +130,14 @@ class OutputFolder:
         return real / path.name
 
     def save(self, array: np.ndarray, path: Path) -> tuple[int, int]:
-        """Write ``array`` as ``.npy`` atomically (temporary file in the same folder, fsync,
-        rename, folder fsync). Returns the file's ``(size, mtime_ns)``.
+        """Write ``array`` as ``.npy`` atomically (:meth:`write_atomically`). Returns the
+        file's ``(size, mtime_ns)``."""
+        return self.write_atomically(path, lambda handle: np.save(handle, array))
+
+    def write_atomically(self, path: Path, write: Callable[[IO[bytes]], object]) -> tuple[int, int]:
+        """Let ``write`` fill a temporary file in ``path``'s folder, fsync it, rename it to
+        ``path`` and fsync the folder: ``path`` is whole or absent, whenever the run stops.
+        Returns the file's ``(size, mtime_ns)``.
 
         Raises:
             ExtractEnvironmentError: the disk is full, read-only or over a size limit.
@@ -139,7 +145,7 @@ class OutputFolder:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with open(temporary, "wb") as handle:
-                np.save(handle, array)
+                write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, path)

@@ -6,14 +6,13 @@ did not finish."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..outputs import SIDECAR, OutputFolder, environment, fsync_folder
+from ..outputs import SIDECAR, OutputFolder
 from .discover import Item
 
 SHARDS = "shards"
@@ -136,25 +135,16 @@ class ParquetStore:
             }
         )
         per_row = max(1, values.nbytes // len(rows))
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                pq.write_table(table, handle, row_group_size=max(1, ROW_GROUP_BYTES // per_row))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-            fsync_folder(target.parent)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise environment(exc, target) from exc
+        size, mtime = self.folder.write_atomically(
+            target,
+            lambda handle: pq.write_table(
+                table, handle, row_group_size=max(1, ROW_GROUP_BYTES // per_row)
+            ),
+        )
         if self._count == 1:
             write_sidecar(self.folder, target.parent, self.sidecar)
-        stat = target.stat()
-        where = {"output": str(target), "output_size": stat.st_size}
-        return [
-            {**record, **where, "row": row, "output_mtime_ns": stat.st_mtime_ns}
-            for row, (_, _, record) in enumerate(rows)
-        ]
+        where = {"output": str(target), "output_size": size, "output_mtime_ns": mtime}
+        return [{**record, **where, "row": row} for row, (_, _, record) in enumerate(rows)]
 
 
 def open_store(
