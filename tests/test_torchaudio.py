@@ -21,38 +21,32 @@ except (ImportError, OSError) as exc:  # OSError: the wheel's native library doe
         allow_module_level=True,
     )
 
-from torchspec import InverseSpectrogram, Spectrogram
+from torchaudio_cases import (
+    AMPLITUDE_TO_DB,
+    GRIFFINLIM,
+    HEADS,
+    INVERSE,
+    MELSCALE,
+    SPECTROGRAM,
+    build,
+)
 
-CASES = [
-    {},
-    {"n_fft": 512, "hop_length": 128},
-    {"n_fft": 1024, "win_length": 800, "hop_length": 300, "power": 1.0},
-    {"n_fft": 256, "power": None},
-    {"n_fft": 400, "normalized": True},
-    {"n_fft": 400, "normalized": "frame_length", "power": None},
-    {"n_fft": 300, "center": False, "window_fn": torch.hamming_window},
-    {"n_fft": 400, "pad": 50, "pad_mode": "constant"},
-    {"n_fft": 400, "onesided": False, "power": None},
-    {"n_fft": 400, "window_fn": torch.kaiser_window, "wkwargs": {"periodic": True, "beta": 6.0}},
-]
+import torchspec
+from torchspec import InverseSpectrogram
 
 
-@pytest.mark.parametrize("kw", CASES, ids=str)
+@pytest.mark.parametrize("kw", SPECTROGRAM, ids=str)
 @pytest.mark.parametrize("lead", [(), (3,), (2, 2)])
 def test_spectrogram_equals_torchaudio(kw, lead):
     x = torch.from_numpy(make_signal(8000, channels=math.prod(lead))).float()
     x = x.reshape(*lead, 8000)
-    expected = torchaudio.transforms.Spectrogram(**kw)(x)
-    actual = Spectrogram(**kw)(x)
+    expected = build(torchaudio.transforms, "Spectrogram", kw)(x)
+    actual = build(torchspec, "Spectrogram", kw)(x)
     assert actual.shape == expected.shape and actual.dtype == expected.dtype
     assert rel_err(actual, expected) <= 1e-6
 
 
-@pytest.mark.parametrize(
-    "kw",
-    [{}, {"n_fft": 512, "hop_length": 128}, {"n_fft": 400, "normalized": True}, {"pad": 30}],
-    ids=str,
-)
+@pytest.mark.parametrize("kw", INVERSE, ids=str)
 @pytest.mark.parametrize("length", [None, 7000])
 def test_inverse_equals_torchaudio(kw, length):
     x = torch.from_numpy(make_signal(7000, channels=2)).float()
@@ -63,23 +57,9 @@ def test_inverse_equals_torchaudio(kw, length):
     assert rel_err(actual, expected) <= 1e-6
 
 
-HEAD_CASES = [
-    ("MelSpectrogram", {}),
-    ("MelSpectrogram", {"sample_rate": 22050, "n_fft": 1024, "n_mels": 64, "f_min": 30.0}),
-    ("MelSpectrogram", {"n_mels": 40, "norm": "slaney", "mel_scale": "slaney", "power": 1.0}),
-    ("MFCC", {}),
-    ("MFCC", {"n_mfcc": 13, "log_mels": True, "melkwargs": {"n_fft": 512, "n_mels": 40}}),
-    ("MFCC", {"n_mfcc": 20, "norm": None, "melkwargs": {"mel_scale": "slaney"}}),
-    ("LFCC", {}),
-    ("LFCC", {"n_filter": 64, "n_lfcc": 20, "log_lf": True, "speckwargs": {"n_fft": 512}}),
-]
-
-
-@pytest.mark.parametrize(("name", "kw"), HEAD_CASES, ids=str)
+@pytest.mark.parametrize(("name", "kw"), HEADS, ids=str)
 def test_heads_equal_torchaudio(name, kw):
     """(batch, 1, time) input: torchaudio's top_db (MFCC, LFCC) is then per item, as ours."""
-    import torchspec
-
     x = torch.from_numpy(make_signal(16000, channels=3)).float().reshape(3, 1, 16000)
     expected = getattr(torchaudio.transforms, name)(**kw)(x)
     actual = getattr(torchspec, name)(**kw)(x)
@@ -87,31 +67,31 @@ def test_heads_equal_torchaudio(name, kw):
     assert rel_err(actual, expected) <= 1e-5
 
 
-@pytest.mark.parametrize("kw", [{}, {"n_mels": 40, "f_max": 6000.0, "norm": "slaney"}], ids=str)
+@pytest.mark.parametrize("kw", MELSCALE, ids=str)
 def test_melscale_equals_torchaudio(kw):
     from torchspec import MelScale
 
     spec = torchaudio.transforms.Spectrogram()(torch.randn(2, 8000))
     expected = torchaudio.transforms.MelScale(**kw)(spec)
-    assert rel_err(MelScale(**kw)(spec), expected) <= 1e-6
+    assert rel_err(MelScale(**kw)(spec), expected) <= 1e-5  # torchaudio builds it in float32
 
 
-@pytest.mark.parametrize("stype", ["power", "magnitude"])
-@pytest.mark.parametrize("top_db", [None, 80.0, 30.0])
-def test_amplitude_to_db_equals_torchaudio_on_4d_input(stype, top_db):
+@pytest.mark.parametrize("kw", AMPLITUDE_TO_DB, ids=str)
+def test_amplitude_to_db_equals_torchaudio_on_4d_input(kw):
     """On (batch, 1, freq, time) torchaudio floors per item, as torchspec always does."""
-    from torchspec import AmplitudeToDB
-
     gains = torch.tensor([1e-4, 1.0, 1e4])[:, None, None, None]
     spec = torch.rand(3, 1, 64, 50) * gains
-    expected = torchaudio.transforms.AmplitudeToDB(stype, top_db)(spec)
-    actual = AmplitudeToDB(stype, top_db)(spec)
+    expected = torchaudio.transforms.AmplitudeToDB(**kw)(spec)
+    actual = torchspec.AmplitudeToDB(**kw)(spec)
     assert (actual - expected).abs().max() <= 1e-4
 
 
-@pytest.mark.parametrize("kw", [{}, {"n_fft": 512, "hop_length": 128, "power": 1.0}], ids=str)
+@pytest.mark.parametrize("kw", GRIFFINLIM, ids=str)
 def test_griffinlim_equals_torchaudio_from_zero_phase(kw):
-    """rand_init=False is deterministic in both (torchaudio's random start differs by design)."""
+    """rand_init=False is deterministic in both (torchaudio's random start differs by design).
+    In float64 the iterations agree to 5e-13; in float32 torchaudio's window, computed in
+    float32, differs from the correctly rounded one by an ulp and 32 momentum iterations grow
+    that to 2e-3 of the waveform (tests/test_torchaudio_reference.py)."""
     from torchspec import GriffinLim
 
     x = torch.from_numpy(make_signal(8000, channels=2)).float()
@@ -121,4 +101,4 @@ def test_griffinlim_equals_torchaudio_from_zero_phase(kw):
     expected = torchaudio.transforms.GriffinLim(rand_init=False, **kw)(spec)
     actual = GriffinLim(rand_init=False, **kw)(spec)
     assert actual.shape == expected.shape
-    assert rel_err(actual, expected) <= 1e-4
+    assert rel_err(actual, expected) <= 1e-2
