@@ -290,3 +290,13 @@ def test_last_fuzz_findings_are_clear_errors():
     for speckwargs in ({"onesided": False}, {"freq_scale": "log", "sample_rate": 16000}):
         with pytest.raises(ValueError, match="onesided linear-frequency spectrogram"):
             torchspec.LFCC(speckwargs=speckwargs)
+
+
+def test_inverse_mel_scale_float16_overflow_warns():
+    """A float16 mel spectrogram whose linear solution passes 65504: inf with the UserWarning
+    every layer gives (it was silent)."""
+    layer = torchspec.InverseMelScale(201, 40, 16000)
+    mel = (torch.rand(40, 10) * 60000).half()
+    with pytest.warns(UserWarning, match="largest number \\(65504\\) became inf"):
+        out = layer(mel)
+    assert out.dtype == torch.float16

@@ -96,4 +96,4 @@ def inverse_filterbank(
         step=step.to(dtype),
         n_iter=n_iter,
     )
-    return out.to(filtered.dtype)
+    return as_input_dtype(out, filtered.dtype)  # float16 overflow warns, as every layer
