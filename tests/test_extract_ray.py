@@ -135,6 +135,21 @@ def test_ray_parquet_reads_back_with_ray_data(tmp_path, local_ray):
         np.testing.assert_array_equal(array, np.load(npy[row["source"]]["output"]))
 
 
+def test_ray_runs_a_saved_frontend(tmp_path, local_ray):
+    """``--frontend``: the module file travels to the actors as bytes; outputs equal the local
+    engine's."""
+    import torchspec
+
+    corpus(tmp_path / "in", 3)
+    module = torchspec.MelSpectrogram(SR, n_fft=512, hop_length=160, n_mels=20)
+    saved = torchspec.save_frontend(module, tmp_path / "fe.pt", sample_rate=SR)
+    feature = torchspec.load_frontend(saved)
+    run([tmp_path / "in"], tmp_path / "local", feature, progress=False)
+    run([tmp_path / "in"], tmp_path / "ray", feature, engine="ray", progress=False)
+    same_outputs(tmp_path / "local", tmp_path / "ray")
+    assert {r["feature"] for r in latest(tmp_path / "ray").values()} == {"frontend"}
+
+
 def test_ray_actor_count_and_errors(tmp_path, local_ray):
     from torchspec.extract.ray_engine import default_actors
 
