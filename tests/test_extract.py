@@ -224,3 +224,28 @@ def test_help_states_every_default():
             )._get_help_string(action)
             assert shown or "default" in action.help, action.option_strings
     assert "(default: 600.0)" in text and "reflect for STFT features" in text
+
+
+def test_presets_refuse_options_they_would_ignore(tmp_path, capsys):
+    """``--preset kaldi-fbank --n-mels 80`` gave 23 bands without a word, and ``--preset
+    whisper --db`` stored log values while the manifest said dB: both stop with one line now,
+    before anything is written; what a preset keeps (--sample-rate, --db on librosa-mel) works."""
+    out = ["--out", str(tmp_path / "o")]
+    assert main(["extract", *out, "--preset", "kaldi-fbank", "--n-mels", "80", "--hop", "100"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "torchspec extract: --preset kaldi-fbank fixes its own sizes, so --hop 100, --n-mels 80 "
+        "would be ignored: leave them out, or use --feature to choose every option"
+    )
+    for preset, scale in (("whisper", "--db"), ("kaldi-fbank", "--log"), ("ast", "--db")):
+        assert main(["extract", *out, "--preset", preset, scale]) == 2
+        assert "preset is already logarithmic" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "manifest.jsonl").exists()
+    example = str(example_files()[0])
+    image = str(tmp_path / "fig.png")
+    assert main(["plot", example, "--preset", "whisper", "--n-fft", "512", "--out", image]) == 2
+    assert "--n-fft 512 would be ignored" in capsys.readouterr().err
+    assert main(["extract", *out, "--preset", "librosa-mel", "--db", "--sample-rate", "16000"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "o" / "manifest.jsonl").open()]
+    assert {r["params"]["scale"] for r in records} == {"db"}
+    assert {r["params"]["sample_rate"] for r in records} == {16000}

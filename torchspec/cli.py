@@ -72,8 +72,9 @@ def _feature_options(parser: argparse.ArgumentParser) -> None:
         help="the exact features of a model or toolkit instead of --feature (whisper: "
         "WhisperLogMel 80 mels, whisper-128, kaldi-fbank / kaldi-mfcc: Kaldi's defaults, "
         "ast: the Audio Spectrogram Transformer's normalised 128-bin fbank, 1024 frames, "
-        "librosa-mel / librosa-mfcc: librosa's defaults); fixes every size option, keeps "
-        "--sample-rate for kaldi, ast and librosa (default none)",
+        "librosa-mel / librosa-mfcc: librosa's defaults); fixes every size option (changing "
+        "one beside it is an error), keeps --sample-rate for kaldi, ast and librosa "
+        "(default none)",
     )
     add(
         "--sample-rate",
@@ -136,8 +137,48 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+# Options a preset fixes (its reference's own values); --sample-rate, --db/--log, --top-db and
+# --pcen are checked by FeatureSpec.
+PRESET_FIXES = (
+    "n_fft",
+    "win_length",
+    "hop",
+    "window",
+    "center",
+    "pad_mode",
+    "power",
+    "n_mels",
+    "mel_scale",
+    "norm",
+    "n_mfcc",
+    "f_min",
+    "f_max",
+    "n_bins",
+    "bins_per_octave",
+    "log_offset",
+)
+
+
+def _refuse_preset_conflicts(args: argparse.Namespace) -> None:
+    """A size option changed from its default together with --preset: the preset would
+    silently ignore it (``--preset kaldi-fbank --n-mels 80`` gave 23 bands)."""
+    defaults = argparse.ArgumentParser()
+    _feature_options(defaults)
+    changed = [
+        "--" + name.replace("_", "-") + f" {getattr(args, name)}"
+        for name in PRESET_FIXES
+        if getattr(args, name) != defaults.get_default(name)
+    ]
+    if changed:
+        raise ValueError(
+            f"--preset {args.preset} fixes its own sizes, so {', '.join(changed)} would be "
+            "ignored: leave them out, or use --feature to choose every option"
+        )
+
+
 def _spec(args: argparse.Namespace) -> FeatureSpec:
     if args.preset is not None:
+        _refuse_preset_conflicts(args)
         spec = FeatureSpec.preset(args.preset, sample_rate=args.sample_rate)
         scale = "db" if args.db else "log" if args.log else "linear"
         return dataclasses.replace(spec, scale=scale, top_db=args.top_db)
@@ -241,7 +282,11 @@ def plot_command(args: argparse.Namespace) -> int:
     from .audio import load
     from .plotting import plot
 
-    spec = _spec(args)
+    try:
+        spec = _spec(args)
+    except ValueError as exc:
+        print(f"torchspec plot: {exc}", file=sys.stderr)
+        return 2
     waveform, _ = load(args.file, sample_rate=spec.sample_rate, mono=True)
     layer = spec.build()
     with torch.no_grad():

@@ -43,6 +43,7 @@ PRESETS = (
     "librosa-mfcc",
 )
 SCALES = ("linear", "db", "log")
+LOG_PRESETS = ("whisper", "whisper-128", "kaldi-fbank", "ast")  # log features already
 WINDOWS: dict[str, Callable[..., Tensor]] = {
     "hann": torch.hann_window,
     "hamming": torch.hamming_window,
@@ -97,6 +98,11 @@ class FeatureSpec:
             raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {self.scale!r}")
         if self.window not in WINDOWS:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}; got {self.window!r}")
+        if self.feature in LOG_PRESETS and self.scale != "linear":
+            raise ValueError(
+                f"the {self.feature} preset is already logarithmic (its reference's own log "
+                "features): --db / --log do not apply"
+            )
         if self.feature in ("mfcc", "kaldi-mfcc", "librosa-mfcc") and self.scale != "linear":
             raise ValueError("mfcc is already a cepstrum of dB: --db / --log do not apply")
         check_bool("center", self.center)
