@@ -4,7 +4,6 @@ that pads a batch of clips of different lengths."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .outputs import MANIFEST
+from .outputs import MANIFEST, read_records
 
 
 class FeatureDataset(torch.utils.data.Dataset[tuple[Tensor, dict[str, Any]]]):
@@ -42,15 +41,7 @@ class FeatureDataset(torch.utils.data.Dataset[tuple[Tensor, dict[str, Any]]]):
             raise FileNotFoundError(
                 f"{self.root} has no {MANIFEST}: is it a torchspec extract --out?"
             )
-        latest: dict[str, dict[str, Any]] = {}
-        with manifest.open(encoding="utf-8", errors="surrogateescape") as lines:
-            for line in lines:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by a killed run
-                if isinstance(record, dict) and "source" in record:
-                    latest[record["source"]] = record
+        latest = {record["source"]: record for record in read_records(manifest)}
         current = [r for _, r in sorted(latest.items()) if r.get("status") in ("ok", "skipped")]
         found = sorted({str(r.get("params_id")) for r in current})
         if params_id is None and len(found) > 1:

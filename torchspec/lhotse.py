@@ -170,8 +170,7 @@ class _Batched(FeatureExtractor):  # type: ignore[misc]
         for i, cut in enumerate(cuts):
             extended = self._extend(cut.float())
             padded[i, : extended.shape[-1]] = extended
-            with torch.no_grad():
-                counts.append(self._count(cut.shape[-1]))
+            counts.append(self._count(cut.shape[-1]))
         with torch.no_grad():
             frames = self._frames(padded.to(self.device)).cpu()
         return [frames[i, :count].clone() for i, count in enumerate(counts)]

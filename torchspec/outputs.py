@@ -178,21 +178,26 @@ class OutputFolder:
             raise environment(exc, path) from exc
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every manifest record, oldest first; a line cut short by a killed run is skipped."""
-        path = self.root / MANIFEST
-        if not path.exists():
-            return
-        with path.open(encoding="utf-8", errors="surrogateescape") as lines:
-            for line in lines:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(record, dict) and "source" in record:
-                    yield record
+        """Every manifest record, oldest first (:func:`read_records`)."""
+        return read_records(self.root / MANIFEST)
 
     def open_manifest(self, name: str = MANIFEST) -> Manifest:
         return Manifest(self.root / name)
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Every record of the manifest at ``path``, oldest first (none if it does not exist); a
+    line cut short by a killed run is skipped."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", errors="surrogateescape") as lines:
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and "source" in record:
+                yield record
 
 
 class Manifest:
