@@ -23,6 +23,7 @@ from .plotting import plot
 from .scaling import AmplitudeToDB
 from .sinc import SincFilterbank
 from .spectrogram import InverseSpectrogram, Spectrogram
+from .streaming import stream
 
 __all__ = [
     "CQT",
@@ -54,5 +55,6 @@ __all__ = [
     "plot",
     "presets",
     "save_frontend",
+    "stream",
 ]
 __version__ = "0.5.0"

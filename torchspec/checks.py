@@ -255,12 +255,19 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
-def check_non_negative(x: Tensor, layer: str, what: str) -> None:
-    """Raise ``ValueError`` if ``x`` has negative values: on the CPU only, where reading a
-    value costs nothing. On an accelerator (and under ``torch.compile``) the check is skipped,
-    so ``forward`` never waits for the device."""
-    if x.device.type == "cpu" and not compiling() and bool((x < 0).any()):
-        raise ValueError(f"{layer} expects a non-negative {what}")
+def check_non_negative(x: Tensor, layer: str, what: str, *, rounding: float = 0.0) -> None:
+    """Raise ``ValueError`` if ``x`` has negative values (below ``-rounding`` times its largest
+    magnitude: values that small are taken as rounding of a non-negative quantity): on the CPU
+    only, where reading a value costs nothing. On an accelerator (and under
+    ``torch.compile``) the check is skipped, so ``forward`` never waits for the device."""
+    if x.device.type != "cpu" or compiling() or x.numel() == 0:
+        return
+    floor = -rounding * float(x.detach().abs().max()) if rounding > 0 else 0.0
+    if bool((x < floor).any()):
+        raise ValueError(
+            f"{layer} expects a non-negative {what} (power or magnitude, not dB); its smallest "
+            f"value is {float(x.detach().min()):.4g}"
+        )
 
 
 def check_device(x: Tensor, reference: Tensor, layer: str) -> None:

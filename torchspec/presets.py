@@ -134,7 +134,14 @@ class WhisperLogMel(nn.Module):
                 if length >= samples
                 else F.pad(waveform, (0, samples - length))
             )
-        mel = self.mel_scale(self.spectrogram(waveform))
+        return self.frame_log_mel(waveform).to(dtype)
+
+    def frame_log_mel(self, waveform: Tensor) -> Tensor:
+        """``log10(max(mel, 1e-10))`` of every frame of ``waveform`` as it is (no padding or
+        trimming to 30 s, no normalisation): what a stream of this layer gives
+        (:func:`torchspec.stream`). ``(..., time) -> (..., n_mels, 1 + time // 160)``."""
+        dtype, x = waveform.dtype, waveform.to(compute_dtype(waveform.dtype))
+        mel = self.mel_scale(self.spectrogram(x))
         return torch.clamp(mel, min=1e-10).log10().to(dtype)
 
     @staticmethod
