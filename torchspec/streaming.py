@@ -257,7 +257,8 @@ def _refuse(name: str, why: str) -> ValueError:
     return ValueError(f"{name} cannot stream exactly: {why}")
 
 
-def _check_framing(framing: Framing, name: str) -> Reach:
+def checked_framing_reach(framing: Framing, name: str) -> Reach:
+    """:func:`framing_reach`, refusing ``pad_mode="circular"`` (the first frame reads the end)."""
     if framing.center and framing.pad_mode == "circular":
         raise _refuse(
             name,
@@ -267,7 +268,8 @@ def _check_framing(framing: Framing, name: str) -> Reach:
     return framing_reach(framing)
 
 
-def _check_db_floor(layer: nn.Module, log_flag: str) -> None:
+def check_db_floor(layer: nn.Module, log_flag: str) -> None:
+    """Refuse an MFCC/LFCC whose dB step floors relative to the utterance's maximum."""
     name = type(layer).__name__
     if not getattr(layer, log_flag) and layer.top_db is not None:
         raise _refuse(
@@ -278,7 +280,8 @@ def _check_db_floor(layer: nn.Module, log_flag: str) -> None:
         )
 
 
-def _kaldi_reach(layer: presets.KaldiFbank) -> Reach:
+def kaldi_reach(layer: presets.KaldiFbank) -> Reach:
+    """Kaldi's framing as a :class:`Reach`; refuses ``subtract_mean`` and ``dither``."""
     name = type(layer).__name__
     if layer.subtract_mean or getattr(layer, "mfcc_subtract_mean", False):
         raise _refuse(name, "subtract_mean subtracts the utterance's mean; use False")
@@ -294,7 +297,8 @@ def _kaldi_reach(layer: presets.KaldiFbank) -> Reach:
     return Reach(layer.shift, pad, layer.size - pad, 1, frame_dim=-2)
 
 
-def _vqt_reach(layer: cqt.VQT) -> Reach:
+def vqt_reach(layer: cqt.VQT) -> Reach:
+    """A CQT/VQT frame's reach: its longest wavelet, plus the multirate route's margin."""
     # frame t is centred at t*hop (center=True) or t*hop + reach; it reads `context` samples
     # on either side (the longest wavelet, plus the decimation margin on the multirate route)
     name = type(layer).__name__
@@ -307,7 +311,8 @@ def _vqt_reach(layer: cqt.VQT) -> Reach:
     return Reach(hop, context, context + 1, reach + 1 if mirrors else 1)
 
 
-def _leaf_reach(filterbank: leaf.GaborFilterbank, pooling: leaf.GaussianLowpass) -> Reach:
+def leaf_reach(filterbank: leaf.GaborFilterbank, pooling: leaf.GaussianLowpass) -> Reach:
+    """The reach of Gabor filters followed by Gaussian pooling (LEAF's front)."""
     # Gabor output u reads samples [u*h - k1//2, u*h - k1//2 + k1); pooled frame t reads
     # Gabor outputs [t*s - k2//2, t*s - k2//2 + k2).
     h, k1 = filterbank.hop_length, filterbank.kernel_size
@@ -339,26 +344,26 @@ def stream(layer: nn.Module) -> Any:
     if isinstance(layer, spectrogram.InverseSpectrogram):
         return SynthesisStream(layer)
     if isinstance(layer, spectrogram.Spectrogram):
-        return FrameStream(layer, _check_framing(layer.framing, name), name)
+        return FrameStream(layer, checked_framing_reach(layer.framing, name), name)
     if isinstance(layer, mel.MelSpectrogram):
-        return FrameStream(layer, _check_framing(layer.spectrogram.framing, name), name)
+        return FrameStream(layer, checked_framing_reach(layer.spectrogram.framing, name), name)
     if isinstance(layer, cepstrum.MFCC):
-        _check_db_floor(layer, "log_mels")
+        check_db_floor(layer, "log_mels")
         inner = layer.MelSpectrogram.spectrogram.framing
-        return FrameStream(layer, _check_framing(inner, name), name)
+        return FrameStream(layer, checked_framing_reach(inner, name), name)
     if isinstance(layer, cepstrum.LFCC):
-        _check_db_floor(layer, "log_lf")
-        return FrameStream(layer, _check_framing(layer.Spectrogram.framing, name), name)
+        check_db_floor(layer, "log_lf")
+        return FrameStream(layer, checked_framing_reach(layer.Spectrogram.framing, name), name)
     if isinstance(layer, presets.KaldiFbank):
-        return FrameStream(layer, _kaldi_reach(layer), name)
+        return FrameStream(layer, kaldi_reach(layer), name)
     if isinstance(layer, presets.WhisperLogMel):
         return FrameStream(
             layer.frame_log_mel,
-            _check_framing(layer.spectrogram.framing, name),
+            checked_framing_reach(layer.spectrogram.framing, name),
             name,
         )
     if isinstance(layer, cqt.VQT):
-        return FrameStream(layer, _vqt_reach(layer), name)
+        return FrameStream(layer, vqt_reach(layer), name)
     if isinstance(layer, sinc.SincFilterbank):
         framing = Framing(layer.kernel_size, layer.hop_length, 0, layer.center, "constant")
         return FrameStream(layer, framing_reach(framing), name)
@@ -368,7 +373,7 @@ def stream(layer: nn.Module) -> Any:
     if isinstance(layer, leaf.LEAF):
         front = FrameStream(
             lambda x: layer.pooling(layer.filterbank(x)),
-            _leaf_reach(layer.filterbank, layer.pooling),
+            leaf_reach(layer.filterbank, layer.pooling),
             name,
         )
         return Chain(front, PCENStream(layer.compression))
