@@ -249,6 +249,75 @@ print("band edges between the tones (Hz):",
       [round(float(e)) for e in torch.cat([low, high]) if 1000 < e < 1080])
 """,
     ),
+    "06_streaming": cells(
+        "# Streaming: a recording fed to a mel spectrogram in 20 ms chunks, as a live microphone "
+        "would feed it. The streamed frames equal the offline layer's; the step form exports to "
+        "ONNX and runs in ONNX Runtime with its state as explicit inputs and outputs.",
+        SETUP,
+        """
+path = [p for p in example_files() if "tones" in p.name][0]
+audio, sr = torchspec.load(path, mono=True)
+x = audio[0].double()
+layer = torchspec.MelSpectrogram(sr, n_fft=1024, hop_length=256, n_mels=64).double()
+stream = torchspec.stream(layer)
+chunk = int(0.02 * sr)
+pieces, counts = [], []
+for start in range(0, x.shape[-1], chunk):
+    frames = stream.push(x[start : start + chunk])
+    pieces.append(frames)
+    counts.append(frames.shape[-1])
+pieces.append(stream.flush())
+streamed = torch.cat(pieces, dim=-1)
+offline = layer(x)
+print(path.name, f"{x.shape[-1] / sr:.2f} s at {sr} Hz in {len(counts)} chunks of {chunk} samples")
+print("frames per push:", counts[:12], "...  latency:", stream.latency, "samples")
+print("streamed", tuple(streamed.shape), "offline", tuple(offline.shape))
+print(f"largest difference: {float((streamed - offline).abs().max() / offline.abs().max()):.1e} of the peak")
+""",
+        "# Streamed and offline spectrograms (dB), and their difference relative to the offline "
+        "peak: float64 rounding only (or exactly equal).",
+        """
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+torchspec.plot(layer, streamed, ax=axes[0], title="streamed, 20 ms chunks")
+torchspec.plot(layer, offline, ax=axes[1], title="offline, whole signal")
+difference = (streamed - offline).abs() / offline.abs().max()
+image = axes[2].imshow(torch.log10(difference + 1e-20).numpy(), origin="lower", aspect="auto",
+                       vmin=-20, vmax=-14, cmap="magma")
+axes[2].set(title="log10 |streamed - offline| / peak (1e-20: equal)", xlabel="frame", ylabel="mel band")
+fig.colorbar(image, ax=axes[2])
+fig.tight_layout()
+plt.show()
+""",
+        "# The step form: a fixed chunk, the state as tensors. Exported to ONNX and looped in ONNX "
+        "Runtime it gives the same frames after the warm-up frames (which precede the signal).",
+        """
+import logging
+import tempfile
+import warnings
+import onnxruntime
+from torchspec import steps
+
+logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # the exporter's notes on torchvision
+step = steps.step(layer.float(), chunk=1024)  # reflect padding: more than n_fft // 2
+state = step.initial_state(1)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    program = torch.onnx.export(step, (x[None, :1024].float(), *state), dynamo=True, verbose=False)
+onnx_path = tempfile.mkdtemp() + "/mel_step.onnx"
+program.save(onnx_path)
+session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+names = [i.name for i in session.get_inputs()]
+current, out = [s.numpy() for s in state], []
+for start in range(0, x.shape[-1] - 1023, 1024):
+    piece = x[None, start:start + 1024].float().numpy()
+    frames, *current = session.run(None, dict(zip(names, [piece, *current])))
+    out.append(frames)
+onnx_frames = torch.from_numpy(np.concatenate(out, axis=-1))[0, :, step.warmup:]
+n = onnx_frames.shape[-1]
+error = (onnx_frames - offline[:, :n].float()).abs().max() / offline.abs().max()
+print(f"ONNX Runtime step loop: {n} frames, largest difference {float(error):.1e} of the peak")
+""",
+    ),
 }
 
 

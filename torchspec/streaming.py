@@ -159,12 +159,12 @@ class FrameStream:
         return frames
 
     def _trim(self) -> None:
-        """Drop the samples no frame still to come reads (keeping at least one frame's worth,
-        for the end's padding at flush)."""
+        """Drop the samples no frame still to come reads (keeping at least the layer's
+        ``min_length``, which covers the end's padding at flush)."""
         assert self._kept is not None
         hop, reach = self.reach.hop, self.reach
         first_needed = self._done * hop - reach.left
-        keep_from = min(first_needed, self._total - reach.left - reach.right - hop)
+        keep_from = min(first_needed, self._total - reach.min_length)
         start = max(0, keep_from) // hop * hop
         if start > self._start:
             self._kept = self._kept[..., start - self._start :]
