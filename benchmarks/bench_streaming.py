@@ -8,11 +8,15 @@ Kaldi rows use KaldiFbank's defaults (23 bins, dither 0); MelSpectrogram is n_ff
 80 mels; PCEN takes those 80-band frames. The ONNX rows loop the exported step form
 (torchspec.steps) in ONNX Runtime (its own threads: 2), with the same chunks.
 
-Measured (2-thread AMD EPYC, torch 2.13.0+cpu, this file's results table): see
-``results/streaming-cpu.md``. A torchspec push costs a fixed ~100-200 microseconds of Python
-and operator dispatch whatever its size, so one stream of 10 ms chunks is well under real time
-(RTF ~0.02) but slower than the C++ OnlineFbank; batching 64 streams in one push spreads that
-cost and overtakes 64 OnlineFbank objects.
+Measured (2-thread AMD EPYC, torch 2.13.0+cpu, idle machine; ``results/streaming-cpu.md``):
+- KaldiFbank, one stream: a push costs about 190 microseconds (Python and operator dispatch,
+  whatever the chunk), a real-time factor of 0.019 (goal 0.05), but 17x the C++ OnlineFbank's
+  time; the exported step in ONNX Runtime 56 microseconds per chunk (RTF 0.006, 5x OnlineFbank).
+- KaldiFbank, 64 streams batched in one push: 0.32 s for 64 x 10 s against 0.72 s for 64
+  OnlineFbank objects: 2.3x their throughput (goal 1x). The step form eager is as fast (0.36 s);
+  in ONNX Runtime it is slower (1.6 s: its DFT on a batch of 64).
+- MelSpectrogram (80 mels): RTF 0.016 for one stream, 1.37 s for 64 streams (RTF 0.002 each).
+- PCEN over 80 mel bands, one frame per push: RTF 0.021 for one stream, 0.38 s for 64.
 
 Usage: python benchmarks/bench_streaming.py [--threads 2] [--repeats 5]
 """
