@@ -68,14 +68,7 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
 }
 
 # Cells that work with another torch.compile backend than inductor, and why.
-COMPILE_BACKENDS: dict[str, tuple[str, str]] = {
-    "GriffinLim": (
-        "aot_eager",
-        "inductor's code generation time for dynamic shapes grows steeply with `n_iter` "
-        "(6 s at 1 iteration, 140 s at 2 on a 2-core CPU); `backend='aot_eager'`, or "
-        "`dynamic=False` (one compile per shape)",
-    )
-}
+COMPILE_BACKENDS: dict[str, tuple[str, str]] = {}
 
 
 def cases() -> list[tuple[str, int, Case]]:

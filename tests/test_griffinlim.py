@@ -5,6 +5,8 @@ convention as the reconstruction."""
 
 from __future__ import annotations
 
+import warnings
+
 import librosa
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import torch
 from helpers import SAMPLE_RATE, make_signal, rel_err
 from test_cqt import _speech_like, _tones
 
+import torchspec
 from torchspec import (
     GriffinLim,
     Spectrogram,
@@ -203,3 +206,29 @@ def test_griffinlim_refuses_windows_without_overlap_add():
         GriffinLim(N_FFT, hop_length=N_FFT + 1, win_length=N_FFT, center=False)
     with pytest.raises(ValueError, match="overlap-add"):
         GriffinLim(N_FFT, hop_length=N_FFT + 1, win_length=N_FFT)
+
+
+@pytest.mark.compile
+def test_random_start_exports_to_onnx_and_compiles_with_dynamic_shapes(tmp_path):
+    """The default random start draws with ``rand_like`` (ONNX: RandomUniformLike), so the
+    layer exports as it is; the ONNX result has the eager layer's shape and reaches the same
+    spectral convergence (the phases differ: each draw is its own)."""
+    ort = pytest.importorskip("onnxruntime")
+    layer = torchspec.GriffinLim(64, 8, hop_length=16)
+    spec = torchspec.Spectrogram(64, hop_length=16)(torch.randn(2, 800))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(layer, (spec,), dynamo=True, verbose=False)
+    program.save(str(tmp_path / "gl.onnx"))
+    session = ort.InferenceSession(str(tmp_path / "gl.onnx"), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: spec.numpy()})
+    eager = layer(spec)
+    assert got.shape == tuple(eager.shape)
+
+    def convergence(y):
+        rebuilt = torchspec.Spectrogram(64, hop_length=16, power=1.0)(y)
+        return float((rebuilt - spec.sqrt()).norm() / spec.sqrt().norm())
+
+    assert convergence(torch.from_numpy(got)) < 1.5 * convergence(eager)
+    compiled = torch.compile(layer, dynamic=True)
+    assert compiled(spec).shape == eager.shape

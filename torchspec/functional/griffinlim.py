@@ -77,6 +77,9 @@ def griffinlim(
     for _ in range(n_iter):
         signal = _synthesise(spec, padded, framing, inner)
         frames, _ = conv.frames(signal, padded, framing, "GriffinLim")
+        # the same n_frames every iteration, said so: torch.compile(dynamic=True) otherwise
+        # nests each iteration's length arithmetic in the next (minutes of symbolic algebra)
+        frames = frames.narrow(1, 0, n_frames)
         rebuilt = torch.view_as_real(torch.fft.rfft(frames, dim=-1))  # (batch, frames, freq, 2)
         target = rebuilt
         if previous is not None and momentum > 0:
@@ -120,9 +123,14 @@ def _start(
         return _unit_pairs(init_phase.to(magnitude.dtype))
     if not rand_init:
         return torch.stack((torch.ones_like(magnitude), torch.zeros_like(magnitude)), dim=-1)
-    phase = torch.rand(
-        magnitude.shape, generator=generator, device=magnitude.device, dtype=magnitude.dtype
-    )
+    if generator is None:
+        # rand_like, not rand(shape, generator=None): ONNX has no translation of the latter
+        # and torch.compile(dynamic=True) cannot build it from a symbolic shape
+        phase = torch.rand_like(magnitude)
+    else:
+        phase = torch.rand(
+            magnitude.shape, generator=generator, device=magnitude.device, dtype=magnitude.dtype
+        )
     return _unit_pairs(2 * math.pi * phase)
 
 

@@ -19,5 +19,9 @@ def upsample(signal: Tensor, factor: int) -> Tensor:
     padded = F.pad(signal, (EDGE_PAD, EDGE_PAD))
     size = padded.shape[-1]
     spectrum = torch.fft.rfft(padded)
-    out: Tensor = torch.fft.irfft(spectrum, n=size * factor) * factor
+    # the zero bins added as real pairs: irfft's own zero-extension pads a complex tensor,
+    # which the ONNX exporter cannot translate
+    bins = size * factor // 2 + 1
+    pairs = F.pad(torch.view_as_real(spectrum), (0, 0, 0, bins - spectrum.shape[-1]))
+    out: Tensor = torch.fft.irfft(torch.view_as_complex(pairs), n=size * factor) * factor
     return out[..., EDGE_PAD * factor : out.shape[-1] - EDGE_PAD * factor]
