@@ -165,23 +165,55 @@ def check_device_arg(device: object) -> torch.device | None:
     if not isinstance(device, (torch.device, str, int)) or isinstance(device, bool):
         raise TypeError(f"device must be a torch.device, a string or None, got {device!r}")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except RuntimeError as error:
         raise ValueError(f"device {device!r} is not a device torch knows: {error}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch.cuda.is_available() is False (torch "
+            f"{torch.__version__}, no usable CUDA device); use device='cpu' or a CUDA build "
+            "of torch on a machine with a GPU"
+        )
+    return resolved
 
 
-def check_waveform(x: Tensor, layer: str) -> None:
-    """A waveform is a real floating-point tensor with a time axis last."""
+def not_a_tensor(x: object, layer: str, what: str) -> TypeError:
+    """The error for a non-tensor input, suggesting ``torch.from_numpy`` for numpy arrays."""
+    hint = "; convert it with torch.from_numpy(x)" if type(x).__module__ == "numpy" else ""
+    return TypeError(f"{layer} expects a torch.Tensor {what}, got {type(x).__name__}{hint}")
+
+
+def layout_hint(shape: tuple[int, ...] | list[int]) -> str:
+    """A sentence for a too-short input that looks like ``(time, channels)`` (soundfile's and
+    scipy's layout), else ""."""
+    if len(shape) >= 2 and shape[-1] <= 8 and shape[-2] >= 64 * max(shape[-1], 1):
+        return (
+            f" The input {tuple(shape)} looks like (time, channels), soundfile's layout: "
+            "torchspec takes (..., time); pass x.T (or x.transpose(-1, -2))."
+        )
+    return ""
+
+
+def check_waveform(x: Tensor, layer: str, *, int16_scaled: bool = True) -> None:
+    """A waveform is a real floating-point tensor with a time axis last.
+
+    ``int16_scaled``: the layer expects samples in [-1, 1] (the hint for integer input divides
+    by 32768); False for Kaldi's features, which take int16-range values as they are."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{layer} expects a torch.Tensor waveform, got {type(x).__name__}")
+        raise not_a_tensor(x, layer, "waveform")
     if x.is_complex():
         raise TypeError(
             f"{layer} expects a real waveform of shape (..., time), got complex dtype {x.dtype}"
         )
     if not x.dtype.is_floating_point:
+        how = (
+            "x.float() / 32768 for int16"
+            if int16_scaled
+            else "x.float() (Kaldi's features take int16-range values, not scaled)"
+        )
         raise TypeError(
             f"{layer} expects a floating-point waveform, got {x.dtype}; convert integer PCM "
-            "first, e.g. x.float() / 32768 for int16"
+            f"first, e.g. {how}"
         )
     if x.dim() == 0:
         raise ValueError(f"{layer} expects a waveform of shape (..., time), got a 0-d tensor")
@@ -294,8 +326,12 @@ def check_spectrogram(x: object, n_freq: int | None, layer: str) -> None:
             f"{got}: {hint}"
         )
     if x.dim() < 2 or (n_freq is not None and x.shape[-2] != n_freq):
-        rows = "(..., freq, time)" if n_freq is None else f"(..., {n_freq}, time) (n_stft={n_freq})"
-        raise ValueError(f"{layer} expects shape {rows}; got {tuple(x.shape)}")
+        if n_freq is None:
+            raise ValueError(f"{layer} expects shape (..., freq, time); got {tuple(x.shape)}")
+        raise ValueError(
+            f"{layer} expects {n_freq} rows, shape (..., {n_freq}, time), as it was built; got "
+            f"{tuple(x.shape)}"
+        )
 
 
 def check_complex_spectrogram(x: object, n_freq: int, layer: str, hint: str) -> None:
@@ -326,6 +362,21 @@ def check_linear_frequency(x: Tensor, layer: str) -> None:
             "Spectrogram with freq_scale='log': its bins are not the DFT bins. Use "
             "freq_scale='linear' for the spectrogram you invert or filter."
         )
+
+
+def mark_power(out: Tensor, power: float | None) -> None:
+    """Mark a layer's real output with the power of the magnitude it holds (``out.power``: 2
+    for power, 1 for magnitude), for :class:`~torchspec.AmplitudeToDB` and
+    :func:`~torchspec.plot` to read (eager only, as :func:`mark_frequency_scale`)."""
+    if power is not None and not compiling() and not out.is_complex():
+        out.power = float(power)  # type: ignore[attr-defined]
+
+
+def mark_db(out: Tensor) -> None:
+    """Mark a tensor as decibels (``out.scale == "db"``), for :func:`~torchspec.plot` (eager
+    only)."""
+    if not compiling():
+        out.scale = "db"  # type: ignore[attr-defined]
 
 
 def mark_frequency_scale(out: Tensor, freq_scale: str) -> None:

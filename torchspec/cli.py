@@ -8,7 +8,9 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 
 from . import __version__
@@ -279,28 +281,81 @@ def extract_command(args: argparse.Namespace) -> int:
 
 
 def plot_command(args: argparse.Namespace) -> int:
-    from .audio import load
-    from .plotting import plot
-
     try:
-        spec = _spec(args)
+        figure = draw_file(args)
     except ValueError as exc:
         print(f"torchspec plot: {exc}", file=sys.stderr)
         return 2
-    waveform, _ = load(args.file, sample_rate=spec.sample_rate, mono=True)
-    layer = spec.build()
-    with torch.no_grad():
-        feature = layer(waveform)[0]
-    figure = plot(
-        feature,
-        layer,
-        sample_rate=spec.sample_rate,
-        hop_length=spec.hop_length,
-        title=f"{Path(args.file).name}: {spec.feature}",
-    )
     figure.savefig(args.out, dpi=120, bbox_inches="tight")
     print(f"wrote {Path(args.out).resolve()}")
     return 0
+
+
+def draw_file(args: argparse.Namespace) -> Any:
+    """The figure ``torchspec plot`` draws: the feature of an audio file (``--feature`` or
+    ``--preset``), or an extract output (``.npy``, its feature read from the manifest), with
+    the stored feature's orientation, rows and values (linear features in dB re the peak, the
+    others as they are, labelled). Raises ValueError for what the user must fix."""
+    from .audio import load
+    from .plotting import plot
+
+    path = Path(args.file)
+    if path.suffix == ".npy":  # one of extract's outputs: its axes from the output folder
+        spec, array = _stored_feature(path)
+        feature = torch.from_numpy(array[0]).float()
+    else:
+        spec = _spec(args)
+        waveform, _ = load(args.file, sample_rate=spec.sample_rate, mono=True)
+        with torch.no_grad():
+            feature = spec.build()(waveform)[0]
+    pipeline = spec.pipeline()
+    feature.power = spec.resolved_power() or 2.0  # type: ignore[attr-defined]
+    hz = pipeline.rows().get("row_frequencies_hz")
+    offset, _ = pipeline.frame_times()
+    figure = plot(
+        feature,
+        sample_rate=spec.sample_rate,
+        hop_length=spec.hop_length,
+        frequencies=None if hz is None else torch.tensor(hz, dtype=torch.float64),
+        label=pipeline.drawn_as(),
+        time_offset=offset,
+        title=f"{path.name}: {spec.feature}",
+    )
+    return figure
+
+
+def _stored_feature(path: Path) -> tuple[FeatureSpec, np.ndarray]:
+    """An extract output and the spec that made it, from the manifest of the output folder
+    that holds it (the newest record that wrote this file)."""
+    from .outputs import MANIFEST, read_records
+
+    try:
+        array = np.load(path)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    target = path.resolve()
+    for folder in target.parents:
+        records = [
+            r
+            for r in read_records(folder / MANIFEST)
+            if r.get("status") == "ok" and _resolved(folder, r.get("output")) == target
+        ]
+        if records:
+            spec = FeatureSpec.from_dict(records[-1]["params"])
+            if array.ndim != 3:
+                raise ValueError(f"{path} holds shape {array.shape}, not (channels, rows, frames)")
+            return spec, array
+    raise ValueError(
+        f"{path} is not listed in the manifest of an extract output folder above it; plot an "
+        "audio file instead, or keep the .npy inside the folder extract wrote"
+    )
+
+
+def _resolved(folder: Path, output: object) -> Path | None:
+    if not isinstance(output, str):
+        return None
+    candidate = Path(output)
+    return (candidate if candidate.is_absolute() else folder / candidate).resolve()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -391,7 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot_parser = commands.add_parser("plot", help="draw one file's feature to an image")
     plot_parser.add_argument("file")
-    plot_parser.add_argument("--out", default="torchspec-plot.png", help="image file")
+    plot_parser.add_argument(
+        "--out", default="torchspec-plot.png", help="image file (default: torchspec-plot.png here)"
+    )
     _feature_options(plot_parser)
     return parser
 

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .checks import layout_hint
 from .tracing import compiling, scripting
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -83,10 +84,13 @@ class Framing:
         length = x.shape[-1]
         if length < self.min_length():
             how = f"center={self.center}" + (f", pad_mode='{self.pad_mode}'" if self.center else "")
+            hint = ""
+            if not scripting():
+                hint = layout_hint(list(x.shape))
             raise ValueError(
                 f"{layer}: input of {length} samples is too short; n_fft={self.n_fft}, "
                 f"pad={self.pad}, {how} need at least {self.min_length()} samples. Use a longer "
-                "input, a smaller n_fft, or center=True with pad_mode='constant'."
+                "input, a smaller n_fft, or center=True with pad_mode='constant'." + hint
             )
         x = x.reshape(-1, 1, length)  # -1, not the product: export keeps the batch dynamic
         if self.pad > 0:

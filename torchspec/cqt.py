@@ -43,6 +43,7 @@ from .checks import (
     check_waveform,
     compute_dtype,
     empty_batch,
+    mark_power,
 )
 from .functional.cqt import EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
@@ -400,7 +401,9 @@ class VQT(NotScriptable, ExactBuffersModule):
                 layer=name,
             )
         spec = conv.to_complex(pairs).reshape(*waveform.shape[:-1], self.n_bins, -1)
-        return as_input_dtype(TF.magnitude_power(spec, self.power), waveform.dtype)
+        out = as_input_dtype(TF.magnitude_power(spec, self.power), waveform.dtype)
+        mark_power(out, self.power)
+        return out
 
     def extra_repr(self) -> str:
         return (

@@ -178,9 +178,10 @@ class FeatureSpec:
         return "constant" if self.is_cqt else "reflect"  # presets set theirs
 
     def build(self) -> nn.Module:
-        """The whole feature as one layer (the frontend alone for ``scale != "linear"``), on the
-        CPU in float32."""
-        return self._frontend()
+        """The whole feature as one layer, on the CPU in float32: ``(..., time)`` ->
+        ``(..., rows, frames)``, what extract stores for a clip (the dB, log or PCEN step
+        included, each clip on its own)."""
+        return Whole(self.pipeline())
 
     def pipeline(self) -> Pipeline:
         """The feature as frontend + finish; see :class:`Pipeline`."""
@@ -291,6 +292,18 @@ class FeatureSpec:
 
 def _same(x: Tensor) -> Tensor:
     return x
+
+
+class Whole(nn.Module):
+    """A :class:`Pipeline` as one layer: ``finish(frontend(x))``."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__()
+        self.frontend, self.pipeline = pipeline.frontend, pipeline
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Args: x ``(..., time)``. Returns the stored feature ``(..., rows, frames)``."""
+        return self.pipeline.finish(self.frontend(x))
 
 
 class _Method(nn.Module):
@@ -408,6 +421,29 @@ class Pipeline:
     def frame_times(self) -> tuple[float, float]:
         """``(offset, step)`` in seconds: frame ``t`` is centred at ``offset + t * step``."""
         return self.centre / self.spec.sample_rate, self.hop / self.spec.sample_rate
+
+    def drawn_as(self) -> str | None:
+        """The colour-bar label of a feature drawn as it is (log, normalised, coefficients),
+        or None for a linear one (power or magnitude: drawn in dB re its peak)."""
+        spec = self.spec
+        named = {
+            "whisper": "Whisper's log-mel: (log10 + 4) / 4, floored 8 below the peak",
+            "whisper-128": "Whisper's log-mel: (log10 + 4) / 4, floored 8 below the peak",
+            "kaldi-fbank": "log mel energy (natural log, Kaldi)",
+            "kaldi-mfcc": "cepstral coefficient value (Kaldi)",
+            "ast": "AST's normalised log mel: (fbank - mean) / (2 std)",
+            "mfcc": "cepstral coefficient value",
+            "librosa-mfcc": "cepstral coefficient value",
+        }
+        if spec.feature in named:
+            return named[spec.feature]
+        if spec.pcen:
+            return "PCEN"
+        if spec.scale == "db":
+            return f"dB re each clip's peak (top_db {spec.top_db:g})" if spec.top_db else "dB"
+        if spec.scale == "log":
+            return f"ln(x + {spec.log_offset:g})"
+        return None
 
     def rows(self) -> dict[str, object]:
         """What each output row is: centre frequencies in Hz, or cepstral coefficients."""

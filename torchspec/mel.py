@@ -20,6 +20,7 @@ from .checks import (
     check_spectrogram,
     check_waveform,
     compute_dtype,
+    mark_power,
     warn_empty_filters,
 )
 from .functional.filterbanks import WindowFn
@@ -357,9 +358,13 @@ class MelSpectrogram(nn.Module):
             check_waveform(waveform, "MelSpectrogram")
             out = self.spectrogram.in_item_groups(self.forward, waveform)
             if out is not None:  # a large CPU batch, spectrogram and bands in item groups
+                mark_power(out, self.spectrogram.power)
                 return out
         power = self.spectrogram(waveform.to(compute_dtype(waveform.dtype)))
-        return as_input_dtype(self.mel_scale(power), waveform.dtype)
+        out = as_input_dtype(self.mel_scale(power), waveform.dtype)
+        if not scripting():
+            mark_power(out, self.spectrogram.power)
+        return out
 
 
 DRIVERS = ("gels", "gelsy", "gelsd", "gelss")  # torchaudio's InverseMelScale(driver=...)

@@ -20,6 +20,8 @@ def plot(
     hop_length: int | None = None,
     frequencies: Tensor | None = None,
     db: bool = True,
+    label: str | None = None,
+    time_offset: float | None = None,
     note_names: bool = False,
     title: str | None = None,
     ax: Any = None,
@@ -40,7 +42,13 @@ def plot(
             (plus half a frame when the layer does not centre frames); default: the layer's.
         db: show decibels relative to the feature's maximum, with an 80 dB range: ``10 log10``
             of a power (``power=2``), ``20 log10`` of a magnitude or complex feature, in
-            general ``(20 / power) log10``. The colour bar says which.
+            general ``(20 / power) log10``. The colour bar says which. A feature that is
+            already in dB (the output of :class:`~torchspec.AmplitudeToDB`, marked
+            ``scale == "db"``) is drawn as it is.
+        label: draw the values as they are, under this colour-bar label (log features,
+            normalised presets, coefficients).
+        time_offset: seconds at which frame 0 is centred; default: from the layer (0 when
+            it centres frames).
         note_names: label a CQT / log-frequency axis with the C of each octave (C1 = 32.7 Hz).
         ax: a matplotlib Axes to draw into; a new figure otherwise.
 
@@ -48,7 +56,7 @@ def plot(
         The matplotlib Figure.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FixedLocator, NullLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
     pair = (second, first) if isinstance(first, nn.Module) else (first, second)
     feature, layer = pair
@@ -77,13 +85,16 @@ def plot(
             and values.shape[0] == (int(_attribute(layer, "n_fft")) // 2 + 1)
         ):
             frequencies = torch.linspace(0, float(sample_rate) / 2, values.shape[0])
-    label = "value"
+    if label is None and getattr(feature, "scale", None) == "db":
+        label = "dB (as given)"
+    as_given = label is not None
+    label = label or "value"
     if values.is_complex():
         values, power = values.abs(), 1.0
     else:
-        power = _attribute(layer, "power") or 2.0
+        power = getattr(feature, "power", None) or _attribute(layer, "power") or 2.0
     values = values.to(torch.float64)
-    if db and not is_cepstrum:
+    if db and not is_cepstrum and not as_given:
         multiplier = 20.0 / float(power)
         values = amplitude_to_db(values, multiplier=multiplier, ref="max", amin=1e-20, top_db=80.0)
         label = f"dB re max ({multiplier:g} log10 of {_what(power)})"
@@ -91,11 +102,14 @@ def plot(
         figure, ax = plt.subplots(figsize=(8, 4))
     else:
         figure = ax.figure
-    offset = 0.0 if _attribute(layer, "center") in (None, True) else _half_frame(layer)
-    times = (np.arange(values.shape[1] + 1) - 0.5) * hop_length / sample_rate + offset / sample_rate
+    if time_offset is None:
+        centred = _attribute(layer, "center") in (None, True)
+        time_offset = (0.0 if centred else _half_frame(layer)) / sample_rate
+    times = (np.arange(values.shape[1] + 1) - 0.5) * hop_length / sample_rate + time_offset
     if frequencies is None:
         rows = np.arange(values.shape[0] + 1) - 0.5
         ax.set_ylabel("coefficient")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         centres = torch.as_tensor(frequencies, dtype=torch.float64).numpy()
         rows = _edges(centres)
@@ -121,7 +135,8 @@ def plot(
             if note_names:
                 ticks, names = _octave_ticks(low, high)
             else:
-                ticks = _hz_ticks(low, high)
+                position = ax.yaxis.get_transform().transform
+                ticks = _spread(_hz_ticks(low, high), position, low, high)
                 names = [_hz_label(t) for t in ticks]
             ax.yaxis.set_major_locator(FixedLocator(ticks))
             ax.yaxis.set_minor_locator(NullLocator())
@@ -169,6 +184,25 @@ def _hz_ticks(low: float, high: float) -> list[float]:
             if low <= value <= high:
                 ticks.append(value)
     return ticks
+
+
+def _spread(
+    ticks: list[float], position: Any, low: float, high: float, *, gap: float = 0.045
+) -> list[float]:
+    """The ticks, dropping each one closer than ``gap`` of the axis ``[low, high]`` (in its
+    scale, e.g. mel) to the last one kept, so that labels never overlap (20, 50 and 100 Hz on
+    a mel axis)."""
+    if len(ticks) < 2:
+        return ticks
+    places = np.asarray(position(np.asarray(ticks, dtype=np.float64)), dtype=np.float64)
+    ends = np.asarray(position(np.asarray([low, high], dtype=np.float64)), dtype=np.float64)
+    span = float(ends[1] - ends[0]) or 1.0
+    kept, last = [], -np.inf
+    for tick, place in zip(ticks, places, strict=True):
+        if place - last >= gap * span:
+            kept.append(tick)
+            last = place
+    return kept
 
 
 def _hz_label(value: float) -> str:

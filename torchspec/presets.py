@@ -529,7 +529,7 @@ class KaldiFbank(ExactBuffersModule):
 
     def _eager_checks(self, waveform: Tensor) -> tuple[Tensor, Tensor | None] | None:
         """Input checks with messages, and the output of an empty batch (None otherwise)."""
-        check_waveform(waveform, self.name)
+        check_waveform(waveform, self.name, int16_scaled=False)
         check_device(waveform, self.window, self.name)
         lead = waveform.shape[:-1]
         if all(size != 0 for size in lead):

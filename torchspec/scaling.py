@@ -1,8 +1,10 @@
 """Decibel scaling: AmplitudeToDB, per item so no result depends on the rest of the batch."""
 
+import warnings
+
 from torch import Tensor, nn
 
-from .checks import check_choice, check_number, check_real
+from .checks import check_choice, check_number, check_real, mark_db
 from .functional.scaling import amplitude_to_db
 from .tracing import scripting
 
@@ -20,7 +22,9 @@ class AmplitudeToDB(nn.Module):
     input and one per batch item for 4-D input; with ``(batch, 1, freq, time)`` the two agree.)
 
     Args:
-        stype: ``"power"`` (default) or ``"magnitude"``.
+        stype: ``"power"`` (default) or ``"magnitude"``: what the input is. A layer built with
+            ``power=1.0`` (a magnitude ``Spectrogram``, the README's ``CQT``) needs
+            ``"magnitude"``; the layers mark their outputs, and a mismatch warns (eager).
         top_db: floor in dB below each item's peak, >= 0, or None (default) for no floor.
 
     Keyword-only args:
@@ -29,7 +33,8 @@ class AmplitudeToDB(nn.Module):
         amin: smallest value taken into the logarithm, > 0. Default 1e-10 (torchaudio's).
 
     Shapes:
-        input ``(..., freq, time)``; output the same shape and dtype.
+        input ``(..., freq, time)``; output the same shape and dtype, marked
+        ``out.scale == "db"`` (eager) so that :func:`~torchspec.plot` draws it as it is.
 
     Example: ``librosa.power_to_db(S, ref=np.max, top_db=80.0)`` (librosa's default floor)
         is ``AmplitudeToDB(top_db=80.0, ref="max")(S)``, and ``librosa.power_to_db(S,
@@ -60,9 +65,22 @@ class AmplitudeToDB(nn.Module):
         """Args: x ``(..., freq, time)`` non-negative. Returns dB of the same shape."""
         if not scripting():
             check_real(x, "AmplitudeToDB")
-        return amplitude_to_db(
+            marked = getattr(x, "power", None)  # set by the layer that made x (eager)
+            if isinstance(marked, float) and abs(20.0 / marked - self.multiplier) > 1e-9:
+                right = "magnitude" if marked == 1.0 else "power" if marked == 2.0 else None
+                fix = f"AmplitudeToDB(stype='{right}')" if right else "a matching stype"
+                factor = 20 / marked / self.multiplier
+                warnings.warn(
+                    f"AmplitudeToDB(stype='{self.stype}') got the output of a layer with "
+                    f"power={marked:g}: its dB are off by a factor {factor:g}; use {fix}",
+                    stacklevel=2,
+                )
+        out = amplitude_to_db(
             x, multiplier=self.multiplier, ref=self.ref, amin=self.amin, top_db=self.top_db
         )
+        if not scripting():
+            mark_db(out)
+        return out
 
     def extra_repr(self) -> str:
         return f"stype='{self.stype}', top_db={self.top_db}, ref={self.ref!r}, amin={self.amin}"

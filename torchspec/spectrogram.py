@@ -31,6 +31,7 @@ from .checks import (
     check_waveform_input,
     empty_batch,
     mark_frequency_scale,
+    mark_power,
 )
 from .functional.filterbanks import WindowFn
 from .tracing import scripting
@@ -336,6 +337,7 @@ class Spectrogram(ExactBuffersModule):
             out = self.in_item_groups(self.forward, waveform)
             if out is not None:
                 mark_frequency_scale(out, self.freq_scale)
+                mark_power(out, self.power)
                 return out
         out = TF.spectrogram(
             waveform,
@@ -353,6 +355,7 @@ class Spectrogram(ExactBuffersModule):
         )
         if not scripting():
             mark_frequency_scale(out, self.freq_scale)
+            mark_power(out, self.power)
         return out
 
     def extra_repr(self) -> str:
