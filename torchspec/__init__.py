@@ -13,7 +13,8 @@ from .cepstrum import LFCC, MFCC, InverseMFCC
 from .checks import EmptyFilterWarning
 from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
-from .dataset import FeatureDataset, pad_collate
+from .dataset import FeatureDataset, pad_collate, read_manifest
+from .features import FeatureSpec, recompute
 from .frontend_file import load_frontend, save_frontend
 from .griffinlim import GriffinLim
 from .leaf import LEAF, GaborFilterbank, GaussianLowpass
@@ -36,6 +37,7 @@ __all__ = [
     "AudioLoadError",
     "EmptyFilterWarning",
     "FeatureDataset",
+    "FeatureSpec",
     "GaborFilterbank",
     "GaussianLowpass",
     "GriffinLim",
@@ -54,7 +56,9 @@ __all__ = [
     "pad_collate",
     "plot",
     "presets",
+    "read_manifest",
+    "recompute",
     "save_frontend",
     "stream",
 ]
-__version__ = "0.5.0"
+__version__ = "0.6.0"

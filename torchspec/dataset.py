@@ -14,6 +14,45 @@ from torch import Tensor
 from .outputs import MANIFEST, read_records
 
 
+def read_manifest(root: str | Path, *, params_id: str | None = None) -> list[dict[str, Any]]:
+    """The current outputs of an extract folder: the newest record of each input, if it
+    succeeded (``status`` ``"ok"`` or ``"skipped"``: up to date), in the order of the inputs'
+    paths. Outputs superseded by a rerun with other parameters, or by a failure, are left out.
+
+    Args:
+        root: the ``--out`` folder of ``torchspec extract``.
+        params_id: which parameter set to return when the current outputs hold several (a
+            partial rerun with other parameters); None requires one.
+
+    Returns:
+        The manifest records (``source``, ``output``, ``params``, ``shape``, ...).
+
+    Raises:
+        FileNotFoundError: ``root`` has no manifest.
+        ValueError: several parameter sets and no ``params_id``, or none matches it.
+    """
+    root = Path(root)
+    manifest = root / MANIFEST
+    if not manifest.is_file():
+        raise FileNotFoundError(f"{root} has no {MANIFEST}: is it a torchspec extract --out?")
+    latest = {record["source"]: record for record in read_records(manifest)}
+    current = [r for _, r in sorted(latest.items()) if r.get("status") in ("ok", "skipped")]
+    found = sorted({str(r.get("params_id")) for r in current})
+    if params_id is None and len(found) > 1:
+        raise ValueError(
+            f"{root} holds outputs of {len(found)} parameter sets ({', '.join(found)}): "
+            "pass params_id= to choose one"
+        )
+    if params_id is not None:
+        current = [r for r in current if r.get("params_id") == params_id]
+        if not current:
+            raise ValueError(
+                f"{root} has no current output with params_id {params_id!r} "
+                f"(it has {', '.join(found) or 'none'})"
+            )
+    return current
+
+
 class FeatureDataset(torch.utils.data.Dataset[tuple[Tensor, dict[str, Any]]]):
     """The current outputs of an extract folder: item ``i`` is ``(feature, record)``.
 
@@ -41,22 +80,7 @@ class FeatureDataset(torch.utils.data.Dataset[tuple[Tensor, dict[str, Any]]]):
             raise FileNotFoundError(
                 f"{self.root} has no {MANIFEST}: is it a torchspec extract --out?"
             )
-        latest = {record["source"]: record for record in read_records(manifest)}
-        current = [r for _, r in sorted(latest.items()) if r.get("status") in ("ok", "skipped")]
-        found = sorted({str(r.get("params_id")) for r in current})
-        if params_id is None and len(found) > 1:
-            raise ValueError(
-                f"{self.root} holds outputs of {len(found)} parameter sets ({', '.join(found)}): "
-                "pass params_id= to choose one"
-            )
-        if params_id is not None:
-            current = [r for r in current if r.get("params_id") == params_id]
-            if not current:
-                raise ValueError(
-                    f"{self.root} has no current output with params_id {params_id!r} "
-                    f"(it has {', '.join(found) or 'none'})"
-                )
-        self.records = current
+        self.records = read_manifest(self.root, params_id=params_id)
         self._files: dict[str, Any] = {}  # parquet files opened in this process
 
     def __len__(self) -> int:

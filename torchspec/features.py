@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -455,3 +456,22 @@ class Pipeline:
                 "mel_band_centres_hz": hz,
             }
         return {"rows": "centre frequency of each row in Hz", "row_frequencies_hz": hz}
+
+
+def recompute(record: dict[str, Any]) -> Tensor:
+    """The feature a manifest record describes, computed again from its source file: equal to
+    the stored array (up to the stored dtype's rounding). ``(channels, rows, frames)``.
+
+    The source is decoded as extract decodes it, at the recorded rate; a record whose array
+    has one channel for a multi-channel source was extracted with ``--mono``.
+    """
+    from .audio import load
+
+    spec = FeatureSpec.from_dict(record["params"])
+    waveform, _ = load(record["source"], sample_rate=spec.sample_rate)
+    channels = record.get("shape", [waveform.shape[0]])[0]
+    if channels == 1 and waveform.shape[0] > 1:
+        waveform = waveform.mean(dim=0, keepdim=True)
+    with torch.no_grad():
+        out: Tensor = spec.build()(waveform)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -189,20 +190,28 @@ def _hz_ticks(low: float, high: float) -> list[float]:
 def _spread(
     ticks: list[float], position: Any, low: float, high: float, *, gap: float = 0.045
 ) -> list[float]:
-    """The ticks, dropping each one closer than ``gap`` of the axis ``[low, high]`` (in its
-    scale, e.g. mel) to the last one kept, so that labels never overlap (20, 50 and 100 Hz on
-    a mel axis)."""
+    """The ticks that keep ``gap`` of the axis ``[low, high]`` (in its scale, e.g. mel)
+    between neighbours, so that labels never overlap (20, 50 and 100 Hz on a mel axis). Powers
+    of ten are placed first, then the 2s, then the 5s."""
     if len(ticks) < 2:
         return ticks
-    places = np.asarray(position(np.asarray(ticks, dtype=np.float64)), dtype=np.float64)
     ends = np.asarray(position(np.asarray([low, high], dtype=np.float64)), dtype=np.float64)
     span = float(ends[1] - ends[0]) or 1.0
-    kept, last = [], -np.inf
-    for tick, place in zip(ticks, places, strict=True):
-        if place - last >= gap * span:
-            kept.append(tick)
-            last = place
-    return kept
+
+    def place(tick: float) -> float:
+        return float(np.asarray(position(np.asarray([tick], dtype=np.float64))).ravel()[0])
+
+    def lead(tick: float) -> int:
+        return round(tick / 10 ** math.floor(math.log10(tick) + 1e-9))
+
+    kept: list[float] = []
+    for digit in (1, 2, 5):
+        for tick in ticks:
+            if lead(tick) == digit and all(
+                abs(place(tick) - place(other)) >= gap * span for other in kept
+            ):
+                kept.append(tick)
+    return sorted(kept)
 
 
 def _hz_label(value: float) -> str:
