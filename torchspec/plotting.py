@@ -202,7 +202,8 @@ def _spread(
         return float(np.asarray(position(np.asarray([tick], dtype=np.float64))).ravel()[0])
 
     def lead(tick: float) -> int:
-        return round(tick / 10 ** math.floor(math.log10(tick) + 1e-9))
+        decade: float = 10.0 ** math.floor(math.log10(tick) + 1e-9)
+        return round(tick / decade)
 
     kept: list[float] = []
     for digit in (1, 2, 5):
