@@ -32,13 +32,13 @@ def demo(sample_rate: int = 22050) -> int:
     print(f"torchspec demo: 2.0 s of {tones[0]:.0f} Hz + {tones[1]:.0f} Hz at {sample_rate} Hz")
 
     linear = Spectrogram(2048, hop_length=512, sample_rate=sample_rate)
-    log = Spectrogram(  # 48 bins per octave over the 7 octaves from A1 to A8
-        8192,
+    log = Spectrogram(  # 48 bins per octave over the 5 octaves from A3 to A8 (every bin
+        8192,  # at least one STFT bin, 2.7 Hz, from its neighbour: none repeats)
         hop_length=512,
         freq_scale="log",
-        f_min=55.0,
+        f_min=220.0,
         f_max=7040.0,
-        n_bins=7 * 48 + 1,
+        n_bins=5 * 48 + 1,
         sample_rate=sample_rate,
     )
     for name, layer in (("linear STFT", linear), ("log-frequency STFT", log)):
