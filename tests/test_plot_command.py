@@ -79,3 +79,17 @@ def test_decibels_are_drawn_as_given_and_mel_ticks_do_not_crowd() -> None:
     top = float(torchspec.functional.hz_to_mel(torch.tensor(11025.0), "htk"))
     assert float(mels.diff().min()) >= 0.04 * top  # 20, 50 and 100 Hz are not all labelled
     assert {100.0, 1000.0} <= set(ticks)
+
+
+def test_help_is_plain_text_and_names_the_default_image() -> None:
+    parser = build_parser()
+    text = parser.format_help()
+    assert "``" not in text and "torchspec: audio features" in text
+    plot_help = parser._subparsers._group_actions[0].choices["plot"].format_help()
+    assert "torchspec-plot.png" in plot_help
+
+
+def test_plot_without_matplotlib_says_which_extra(monkeypatch, capsys, tmp_path: Path) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)  # import fails
+    assert main(["plot", TONES, "--out", str(tmp_path / "x.png")]) == 2
+    assert "pip install 'torchspec[plot]'" in capsys.readouterr().err

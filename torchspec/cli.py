@@ -282,6 +282,11 @@ def extract_command(args: argparse.Namespace) -> int:
 
 def plot_command(args: argparse.Namespace) -> int:
     try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("torchspec plot needs matplotlib: pip install 'torchspec[plot]'", file=sys.stderr)
+        return 2
+    try:
         figure = draw_file(args)
     except ValueError as exc:
         print(f"torchspec plot: {exc}", file=sys.stderr)
@@ -360,7 +365,11 @@ def _resolved(folder: Path, output: object) -> Path | None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``torchspec`` command line: ``demo``, ``extract`` and ``plot``."""
-    parser = argparse.ArgumentParser(prog="torchspec", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="torchspec",
+        description="torchspec: audio features from the command line. demo checks the "
+        "install, extract computes features for files and folders, plot draws one.",
+    )
     parser.add_argument("--version", action="version", version=f"torchspec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="analyse generated audio and print checkable numbers")
