@@ -317,3 +317,27 @@ def test_stream_names_its_latency_per_configuration() -> None:
     assert torchspec.stream(leaf).latency == 401  # half the filter plus half the pooling
     assert torchspec.stream(presets.KaldiFbank()).latency == 400
     assert math.isclose(torchspec.stream(presets.WhisperLogMel()).latency, 200)
+
+
+@pytest.mark.parametrize("name", ["mel", "kaldi-fbank-no-snip", "cqt-direct", "no-center"])
+def test_batch_clips_gives_each_clip_its_own_frames(name: str) -> None:
+    layer = LAYERS[name]().double()
+    g = torch.Generator().manual_seed(11)
+    lengths = [LENGTH, 2900, 1000, 777]
+    clips = [torch.randn(2, n, generator=g, dtype=torch.float64) for n in lengths]
+    batch = torch.stack([torch.nn.functional.pad(c, (0, LENGTH - c.shape[-1])) for c in clips])
+    out, counts = torchspec.batch_clips(layer, batch, lengths)
+    dim = frame_dim(name)
+    for clip, features, count in zip(clips, out, counts.tolist(), strict=True):
+        alone = layer(clip)
+        assert count == alone.shape[dim]
+        assert_close_to_peak(features.narrow(dim, 0, count), alone, 1e-12)
+        assert not features.narrow(dim, count, features.shape[dim] - count).any()
+
+
+def test_batch_clips_refuses_what_it_cannot_do() -> None:
+    batch = torch.zeros(2, 1000)
+    with pytest.raises(TypeError, match="carry state through time"):
+        torchspec.batch_clips(torchspec.LEAF(), batch, [1000, 500])
+    with pytest.raises(ValueError, match="lengths must give"):
+        torchspec.batch_clips(torchspec.Spectrogram(n_fft=64), batch, [1000, 1001])

@@ -24,7 +24,7 @@ from .plotting import plot
 from .scaling import AmplitudeToDB
 from .sinc import SincFilterbank
 from .spectrogram import InverseSpectrogram, Spectrogram
-from .streaming import stream
+from .streaming import batch_clips, stream
 
 __all__ = [
     "CQT",
@@ -50,6 +50,7 @@ __all__ = [
     "SincFilterbank",
     "Spectrogram",
     "allow_tf32",
+    "batch_clips",
     "functional",
     "load",
     "load_frontend",

@@ -462,3 +462,52 @@ class SynthesisStream:
         samples = self._samples(self._emitted, None)
         self.reset()
         return samples
+
+
+def batch_clips(
+    layer: nn.Module, waveforms: Tensor, lengths: Tensor | list[int]
+) -> tuple[Tensor, Tensor]:
+    """``layer`` over a zero-padded batch of clips of different lengths, each clip's frames
+    equal to the clip computed alone.
+
+    Zero-padding a batch changes the last frames of every shorter clip: they read the zeros
+    instead of the clip's own end padding (reflect, by default). This runs the batch once,
+    then recomputes, for each shorter clip, only the frames that read past its end, from the
+    clip's last samples (:class:`Reach` says which), as a stream's flush does.
+
+    Args:
+        layer: a frame-local layer that :func:`stream` covers with a sample stream
+            (Spectrogram, MelSpectrogram, MFCC, the presets, CQT, ...).
+        waveforms: ``(batch, ..., time)``, each clip zero-padded at its end.
+        lengths: ``(batch,)`` samples of each clip.
+
+    Returns:
+        ``(features, frames)``: the layer's output for the batch with each clip's frames as
+        computed alone and zeros past them, and ``(batch,)`` the number of frames of each clip.
+    """
+    runner = stream(layer)
+    if not isinstance(runner, FrameStream):
+        raise TypeError(
+            f"{type(layer).__name__}: batch_clips takes a frame-local layer with a sample "
+            "stream (PCEN and LEAF carry state through time: run each clip alone)"
+        )
+    lengths = torch.as_tensor(lengths).tolist()
+    if len(lengths) != waveforms.shape[0] or max(lengths) > waveforms.shape[-1]:
+        raise ValueError(
+            f"lengths must give the samples of each of the {waveforms.shape[0]} clips, each at "
+            f"most {waveforms.shape[-1]}; got {lengths}"
+        )
+    reach, dim = runner.reach, runner.reach.frame_dim
+    out = layer(waveforms).clone()
+    counts = []
+    for i, length in enumerate(lengths):
+        ready = reach.ready(length)
+        start = max(0, min(ready * reach.hop - reach.left, length - reach.min_length))
+        start = start // reach.hop * reach.hop
+        tail = layer(waveforms[i : i + 1, ..., start:length])[0]
+        first, count = start // reach.hop, tail.shape[dim] + start // reach.hop
+        item = out[i]
+        item.narrow(dim, ready, count - ready).copy_(tail.narrow(dim, ready - first, count - ready))
+        item.narrow(dim, count, item.shape[dim] - count).zero_()
+        counts.append(count)
+    return out, torch.tensor(counts)
