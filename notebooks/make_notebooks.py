@@ -149,6 +149,9 @@ main(["extract", "--out", str(out), "--feature", "mel", "--n-mels", "64", "--sam
       "--mono", "--db", "--format", "parquet"])
 data = FeatureDataset(out)  # the current outputs only, whatever reruns happened before
 print([(Path(record["source"]).name, record["shape"]) for _, record in data])
+records = torchspec.read_manifest(out)  # the same current records, without a Dataset
+again = torchspec.recompute(records[0])  # the first feature computed again from its source
+print("recomputed equals stored:", bool(torch.allclose(again, data[0][0], atol=1e-3)))
 """,
         """
 FRAMES = 32
