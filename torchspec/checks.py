@@ -372,6 +372,22 @@ def mark_power(out: Tensor, power: float | None) -> None:
         out.power = float(power)  # type: ignore[attr-defined]
 
 
+def warn_power_mismatch(x: Tensor, multiplier: float, stype: str) -> None:
+    """Warn when :class:`~torchspec.AmplitudeToDB` gets a layer's output marked with another
+    power than its ``stype`` (a magnitude converted as a power: dB halved)."""
+    marked = getattr(x, "power", None)  # set by the layer that made x (eager)
+    if not isinstance(marked, float) or abs(20.0 / marked - multiplier) <= 1e-9:
+        return
+    right = "magnitude" if marked == 1.0 else "power" if marked == 2.0 else None
+    fix = f"AmplitudeToDB(stype='{right}')" if right else "a matching stype"
+    factor = 20 / marked / multiplier
+    warnings.warn(
+        f"AmplitudeToDB(stype='{stype}') got the output of a layer with power={marked:g}: "
+        f"its dB are off by a factor {factor:g}; use {fix}",
+        stacklevel=3,
+    )
+
+
 def mark_db(out: Tensor) -> None:
     """Mark a tensor as decibels (``out.scale == "db"``), for :func:`~torchspec.plot` (eager
     only)."""

@@ -1,10 +1,8 @@
 """Decibel scaling: AmplitudeToDB, per item so no result depends on the rest of the batch."""
 
-import warnings
-
 from torch import Tensor, nn
 
-from .checks import check_choice, check_number, check_real, mark_db
+from .checks import check_choice, check_number, check_real, mark_db, warn_power_mismatch
 from .functional.scaling import amplitude_to_db
 from .tracing import scripting
 
@@ -65,16 +63,7 @@ class AmplitudeToDB(nn.Module):
         """Args: x ``(..., freq, time)`` non-negative. Returns dB of the same shape."""
         if not scripting():
             check_real(x, "AmplitudeToDB")
-            marked = getattr(x, "power", None)  # set by the layer that made x (eager)
-            if isinstance(marked, float) and abs(20.0 / marked - self.multiplier) > 1e-9:
-                right = "magnitude" if marked == 1.0 else "power" if marked == 2.0 else None
-                fix = f"AmplitudeToDB(stype='{right}')" if right else "a matching stype"
-                factor = 20 / marked / self.multiplier
-                warnings.warn(
-                    f"AmplitudeToDB(stype='{self.stype}') got the output of a layer with "
-                    f"power={marked:g}: its dB are off by a factor {factor:g}; use {fix}",
-                    stacklevel=2,
-                )
+            warn_power_mismatch(x, self.multiplier, self.stype)
         out = amplitude_to_db(
             x, multiplier=self.multiplier, ref=self.ref, amin=self.amin, top_db=self.top_db
         )
