@@ -341,3 +341,30 @@ def test_batch_clips_refuses_what_it_cannot_do() -> None:
         torchspec.batch_clips(torchspec.LEAF(), batch, [1000, 500])
     with pytest.raises(ValueError, match="lengths must give"):
         torchspec.batch_clips(torchspec.Spectrogram(n_fft=64), batch, [1000, 1001])
+
+
+frame_chunkings = st.lists(st.integers(0, 12), min_size=1, max_size=12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(sizes=frame_chunkings)
+def test_frame_streams_any_chunking(sizes: list[int]) -> None:
+    """PCEN (state carried), dB with a fixed reference, and the inverse STFT (frames in,
+    samples out) over any chunking of the frames: the offline result."""
+    x = signal(12)
+    spec = torchspec.MelSpectrogram(SR, n_fft=400, hop_length=160, n_mels=40).double()(x)
+    pcen = torchspec.PCEN(sample_rate=SR, hop_length=160)
+    db = torchspec.AmplitudeToDB(ref=1e-3)
+    for layer in (pcen, db):
+        stream = torchspec.stream(layer)
+        parts, start = [], 0
+        for size in [*sizes, spec.shape[-1]]:
+            parts.append(stream.push(spec[..., start : start + size]))
+            start = min(start + size, spec.shape[-1])
+        assert_close_to_peak(torch.cat(parts, -1), layer(spec), 1e-12)
+    complex_spec = torch.stft(
+        x, 256, 64, window=torch.hann_window(256, dtype=torch.float64), return_complex=True
+    )
+    inverse = torchspec.InverseSpectrogram(n_fft=256, hop_length=64).double()
+    got = run_stream(torchspec.stream(inverse), complex_spec, sizes, -1)
+    assert_close_to_peak(got, inverse(complex_spec), 1e-12)
