@@ -26,9 +26,7 @@ import sys
 from harness import RESULTS, _cpu_name
 
 LAYERS = {
-    "Spectrogram (power, n_fft 2048, hop 512)": (
-        "torchspec.Spectrogram(2048, hop_length=512)"
-    ),
+    "Spectrogram (power, n_fft 2048, hop 512)": ("torchspec.Spectrogram(2048, hop_length=512)"),
     "MelSpectrogram (n_fft 2048, hop 512, 128 mels)": (
         "torchspec.MelSpectrogram(44100, n_fft=2048, hop_length=512, n_mels=128)"
     ),
