@@ -58,4 +58,17 @@ def public_layers() -> dict[str, type]:
 
 
 # Constructor arguments without a default, and a value each layer can be built with.
-REQUIRED_ARGUMENTS = {"InverseMelScale": {"n_stft": 201}, "InverseMFCC": {"n_mfcc": 13}}
+REQUIRED_ARGUMENTS = {
+    "InverseMelScale": {"n_stft": 201},
+    "InverseMFCC": {"n_mfcc": 13},
+    "FrequencyMasking": {"freq_mask_param": 10},
+    "TimeMasking": {"time_mask_param": 10},
+    "SpecAugment": {
+        "n_time_masks": 1,
+        "time_mask_param": 10,
+        "n_freq_masks": 1,
+        "freq_mask_param": 5,
+    },
+    "SpectralCentroid": {"sample_rate": 16000},
+    "PitchShift": {"sample_rate": 16000, "n_steps": 2},
+}

@@ -26,6 +26,17 @@ SAME_ARGS = {  # the torchaudio constructors the keys were recorded with
     "MFCC": lambda: torchspec.MFCC(),
     "LFCC": lambda: torchspec.LFCC(),
     "AmplitudeToDB": lambda: torchspec.AmplitudeToDB(),
+    "FrequencyMasking": lambda: torchspec.FrequencyMasking(10),
+    "TimeMasking": lambda: torchspec.TimeMasking(10),
+    "SpecAugment": lambda: torchspec.SpecAugment(1, 10, 1, 5),
+    "TimeStretch": lambda: torchspec.TimeStretch(),
+    "PitchShift": lambda: torchspec.PitchShift(16000, 2),
+    "ComputeDeltas": lambda: torchspec.ComputeDeltas(),
+    "SlidingWindowCmn": lambda: torchspec.SlidingWindowCmn(),
+    "SpectralCentroid": lambda: torchspec.SpectralCentroid(16000),
+    "Resample": lambda: torchspec.Resample(44100, 16000),
+    "Preemphasis": lambda: torchspec.Preemphasis(),
+    "Deemphasis": lambda: torchspec.Deemphasis(),
 }
 
 

@@ -222,6 +222,35 @@ REGISTRY: dict[str, list[Case]] = {
         Case(lambda: torchspec.InverseCQT(SR, 16, 500.0, 12), complex_spec(12)),
         Case(lambda: torchspec.InverseCQT(SR, 16, 500.0, 24, 24), complex_spec(24)),
     ],
+    # torchaudio's other transforms; the masks share one draw across the batch here (an item
+    # alone must equal the same item in a batch), per-item draws are tested in test_augment
+    "FrequencyMasking": [Case(lambda: torchspec.FrequencyMasking(3), real(6))],
+    "TimeMasking": [Case(lambda: torchspec.TimeMasking(4, p=0.5), real(6))],
+    "SpecAugment": [
+        Case(lambda: torchspec.SpecAugment(1, 3, 2, 2, iid_masks=False, zero_masking=True), real(6))
+    ],
+    "TimeStretch": [
+        Case(lambda: torchspec.TimeStretch(n_freq=17, fixed_rate=1.3), complex_spec(17)),
+        Case(lambda: torchspec.TimeStretch(4, n_freq=17, fixed_rate=0.7), complex_spec(17)),
+    ],
+    "PitchShift": [Case(lambda: torchspec.PitchShift(SR, 2, n_fft=32), wave)],
+    "ComputeDeltas": [
+        Case(lambda: torchspec.ComputeDeltas(), real(6)),
+        Case(lambda: torchspec.ComputeDeltas(win_length=7, mode="reflect"), real(6)),
+    ],
+    "SlidingWindowCmn": [
+        Case(lambda: torchspec.SlidingWindowCmn(cmn_window=4, min_cmn_window=2), real(12)),
+        Case(
+            lambda: torchspec.SlidingWindowCmn(cmn_window=5, center=True, norm_vars=True), real(12)
+        ),
+    ],
+    "SpectralCentroid": [Case(lambda: torchspec.SpectralCentroid(SR, n_fft=32), wave)],
+    "Resample": [
+        Case(lambda: torchspec.Resample(SR, 6000), wave),
+        Case(lambda: torchspec.Resample(SR, 4000, "sinc_interp_kaiser", 8, 0.9, 6.0), wave),
+    ],
+    "Preemphasis": [Case(lambda: torchspec.Preemphasis(), wave)],
+    "Deemphasis": [Case(lambda: torchspec.Deemphasis(0.9), wave)],
 }
 
 CASES = [

@@ -51,6 +51,39 @@ IRFFT_SHAPE = (
     "`torch.onnx.export` raises a `RuntimeError` that says so; `route='direct'` exports"
 )
 
+MASKS = ("FrequencyMasking", "TimeMasking", "SpecAugment")
+RANDOM_ONNX = (
+    "random masks: the exporter has no ONNX function for `aten.rand` with a generator "
+    "(`torch.onnx.export` raises); an augmentation for training, not for deployment"
+)
+MASK_CAP = (
+    "`p < 1` caps the mask at `int(p * frames)`, a Python number: `torch.jit.trace` fixes it "
+    "for the example's frames and `torch.export` refuses a dynamic frame count; with "
+    "`p=1.0` (the default) both work"
+)
+STRETCHED_LENGTH = (
+    "the stretched signal's length `round(time / rate)` (torchaudio's rounding) is a Python "
+    "number: `torch.jit.trace` and `torch.export` fix it for the example's length"
+)
+TRIMMED_PARITY = (
+    "some rate pairs (here 16 kHz to 4 kHz) specialise on the input length's parity (the "
+    "contiguity check of the output trimmed to `ceil(time * new / orig)`): `torch.compile` "
+    "compiles twice and `torch.export` refuses a dynamic length; other pairs work"
+)
+COMPLEX_ONNX = (
+    "the phase vocoder's complex `angle` and `polar` have no ONNX function "
+    "(`torch.onnx.export` raises)"
+)
+RECURSION = (
+    "the IIR filter runs as a loop over 64-sample chunks whose count follows the input "
+    "length: `torch.jit.trace` fixes it"
+)
+CHUNK_MULTIPLE = (
+    "the IIR filter solves whole 64-sample chunks at once and trims the result: `torch.compile` "
+    "and `torch.export` specialise on whether the length is a multiple of 64 (ONNX, from the "
+    "same graph, works)"
+)
+
 # (layer, configuration index or None for all, route) -> why the cell does not work
 LIMITS: dict[tuple[str, int | None, str], str] = {
     **{
@@ -65,10 +98,30 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
     },
     ("CQT", 0, "onnx"): IRFFT_SHAPE,
     ("VQT", 0, "onnx"): IRFFT_SHAPE,
+    **{(name, None, "onnx"): RANDOM_ONNX for name in MASKS},
+    ("TimeMasking", None, "trace"): MASK_CAP,
+    ("TimeMasking", None, "export"): MASK_CAP,
+    **{(name, None, "compile"): STRETCHED_LENGTH for name in ("PitchShift",)},
+    ("PitchShift", None, "trace"): STRETCHED_LENGTH,
+    ("PitchShift", None, "export"): STRETCHED_LENGTH,
+    ("Resample", 1, "compile"): TRIMMED_PARITY,
+    ("Resample", 1, "export"): TRIMMED_PARITY,
+    **{(name, None, "onnx"): COMPLEX_ONNX for name in ("TimeStretch", "PitchShift")},
+    ("Deemphasis", None, "script"): NOT_PORTED,
+    ("Deemphasis", None, "trace"): RECURSION,
+    **{("Deemphasis", None, r): CHUNK_MULTIPLE for r in ("export", "compile")},
 }
 
 # Cells that work with another torch.compile backend than inductor, and why.
-COMPILE_BACKENDS: dict[str, tuple[str, str]] = {}
+COMPILE_BACKENDS: dict[str, tuple[str, str]] = {
+    name: (
+        "aot_eager",
+        "inductor draws random numbers from its own generator, so its masks differ from eager's "
+        "under the same seed; `aot_eager` (or `torch._inductor.config.fallback_random = True`) "
+        "draws eager's",
+    )
+    for name in MASKS
+}
 
 
 def cases() -> list[tuple[str, int, Case]]:

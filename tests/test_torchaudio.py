@@ -1,4 +1,4 @@
-"""Drop-in behaviour: equal to torchaudio.transforms.Spectrogram / InverseSpectrogram.
+"""Drop-in behaviour: equal to torchaudio.transforms, live (every shared class name).
 
 Runs where torchaudio imports. Its PyPI wheel is built against CUDA torch; on a CPU-only torch
 its import fails with OSError, and then this module is skipped with that reason.
@@ -30,6 +30,7 @@ from torchaudio_cases import (
     SPECTROGRAM,
     build,
 )
+from transform_cases import DETERMINISTIC, RANDOM, SEED, call, constructor_kwargs, inputs
 
 import torchspec
 from torchspec import InverseSpectrogram
@@ -102,3 +103,42 @@ def test_griffinlim_equals_torchaudio_from_zero_phase(kw):
     actual = GriffinLim(rand_init=False, **kw)(spec)
     assert actual.shape == expected.shape
     assert rel_err(actual, expected) <= 1e-2
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [(name, kwargs) for name, cases in DETERMINISTIC.items() for kwargs in cases],
+    ids=str,
+)
+def test_transforms_equal_torchaudio_in_float64(name, kwargs):
+    """The recorded cases of tests/test_transforms_reference.py, live, in float64 on both sides
+    (torchaudio's float32 phase and running-sum arithmetic is looser than the layers compared),
+    1e-10 of the peak. torchaudio builds windows, kernels and phase advances in the default
+    dtype (``Resample`` in its ``dtype``), so its side runs with float64 as the default."""
+    plain = constructor_kwargs(name, kwargs)
+    x = inputs(name, torch.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        extra = {"dtype": torch.float64} if name == "Resample" else {}
+        theirs = getattr(torchaudio.transforms, name)(**plain, **extra)
+        with torch.no_grad():
+            expected = call(name, theirs, x, kwargs)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    with torch.no_grad():
+        actual = call(name, getattr(torchspec, name)(**plain).double(), x, kwargs)
+    assert actual.shape == expected.shape
+    assert float((actual - expected).abs().max() / expected.abs().max()) < 1e-10
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [(name, kwargs) for name, cases in RANDOM.items() for kwargs in cases],
+    ids=str,
+)
+def test_masks_equal_torchaudio_under_one_seed(name, kwargs):
+    x = inputs(name, torch.float32)
+    torch.manual_seed(SEED)
+    expected = getattr(torchaudio.transforms, name)(**kwargs)(x)
+    torch.manual_seed(SEED)
+    torch.testing.assert_close(getattr(torchspec, name)(**kwargs)(x), expected, rtol=0, atol=0)

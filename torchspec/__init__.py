@@ -2,18 +2,25 @@
 
 STFT as a strided convolution with fixed or trainable Fourier kernels, a log-frequency STFT, the
 inverse STFT, and heads on top (mel, MFCC, LFCC, decibels, CQT/VQT, PCEN), all ``nn.Module``
-layers with torchaudio's names and defaults; learnable frontends (SincNet's filters, LEAF's
+layers with torchaudio's names and defaults; torchaudio's other time-frequency transforms
+(SpecAugment masks, time stretch, pitch shift, deltas, sliding CMN, resampling, emphasis,
+spectral centroid); learnable frontends (SincNet's filters, LEAF's
 Gabor filters, pooling and sPCEN); :mod:`torchspec.functional` holds their pure-function
 twins and every filterbank builder.
 """
 
 from . import functional, presets
 from .audio import AudioLoadError, load
+from .augment import FrequencyMasking, SpecAugment, TimeMasking
 from .cepstrum import LFCC, MFCC, InverseMFCC
 from .checks import EmptyFilterWarning
+from .cmn import SlidingWindowCmn
 from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
 from .dataset import FeatureDataset, pad_collate, read_manifest
+from .deltas import ComputeDeltas
+from .descriptors import SpectralCentroid
+from .emphasis import Deemphasis, Preemphasis
 from .features import FeatureSpec, recompute
 from .frontend_file import load_frontend, save_frontend
 from .griffinlim import GriffinLim
@@ -21,10 +28,12 @@ from .leaf import LEAF, GaborFilterbank, GaussianLowpass
 from .mel import InverseMelScale, MelScale, MelSpectrogram
 from .pcen import PCEN
 from .plotting import plot
+from .resample import Resample
 from .scaling import AmplitudeToDB
 from .sinc import SincFilterbank
 from .spectrogram import InverseSpectrogram, Spectrogram
 from .streaming import batch_clips, stream
+from .stretch import PitchShift, TimeStretch
 
 __all__ = [
     "CQT",
@@ -35,9 +44,12 @@ __all__ = [
     "VQT",
     "AmplitudeToDB",
     "AudioLoadError",
+    "ComputeDeltas",
+    "Deemphasis",
     "EmptyFilterWarning",
     "FeatureDataset",
     "FeatureSpec",
+    "FrequencyMasking",
     "GaborFilterbank",
     "GaussianLowpass",
     "GriffinLim",
@@ -47,8 +59,16 @@ __all__ = [
     "InverseSpectrogram",
     "MelScale",
     "MelSpectrogram",
+    "PitchShift",
+    "Preemphasis",
+    "Resample",
     "SincFilterbank",
+    "SlidingWindowCmn",
+    "SpecAugment",
+    "SpectralCentroid",
     "Spectrogram",
+    "TimeMasking",
+    "TimeStretch",
     "allow_tf32",
     "batch_clips",
     "functional",

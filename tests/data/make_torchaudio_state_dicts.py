@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import torch
 import torchaudio
 from torchaudio import transforms as T
 
@@ -24,13 +25,27 @@ LAYERS = {
     "MFCC": lambda: T.MFCC(),
     "LFCC": lambda: T.LFCC(),
     "AmplitudeToDB": lambda: T.AmplitudeToDB(),
+    "FrequencyMasking": lambda: T.FrequencyMasking(10),
+    "TimeMasking": lambda: T.TimeMasking(10),
+    "SpecAugment": lambda: T.SpecAugment(1, 10, 1, 5),
+    "TimeStretch": lambda: T.TimeStretch(),
+    "PitchShift": lambda: T.PitchShift(16000, 2),
+    "ComputeDeltas": lambda: T.ComputeDeltas(),
+    "SlidingWindowCmn": lambda: T.SlidingWindowCmn(),
+    "SpectralCentroid": lambda: T.SpectralCentroid(16000),
+    "Resample": lambda: T.Resample(44100, 16000),
+    "Preemphasis": lambda: T.Preemphasis(),
+    "Deemphasis": lambda: T.Deemphasis(),
 }
 
 
 def main() -> None:
     out = {"torchaudio": torchaudio.__version__, "layers": {}}
     for name, make in LAYERS.items():
-        state = make().state_dict()
+        layer = make()
+        if name == "PitchShift":  # a lazy module: its kernel exists after the first call
+            layer(torch.zeros(1, 2000))
+        state = layer.state_dict()
         out["layers"][name] = {
             key: {"shape": list(value.shape), "dtype": str(value.dtype)}
             for key, value in state.items()

@@ -1,0 +1,106 @@
+"""Time derivatives and running normalisation of feature sequences: deltas (regression over a
+window, Kaldi's and HTK's definition) and sliding-window mean (and variance) normalisation
+(Kaldi's ``apply-cmvn-sliding``)."""
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..checks import compute_dtype
+
+
+def compute_deltas(specgram: Tensor, win_length: int = 5, mode: str = "replicate") -> Tensor:
+    """Delta coefficients along the last axis:
+    ``d[t] = sum_{n=1..N} n (c[t+n] - c[t-n]) / (2 sum_{n=1..N} n**2)`` with
+    ``N = (win_length - 1) // 2``, the edges extended by ``mode`` (torchaudio's
+    ``compute_deltas``).
+
+    Args:
+        specgram: ``(..., freq, time)`` (any leading dims; each row on its own).
+        win_length: regression window in frames, >= 3 (an even length acts as the odd one
+            below it).
+        mode: how the ends are extended: ``"replicate"`` (repeat the edge frame),
+            ``"reflect"``, ``"constant"`` (zeros) or ``"circular"``.
+
+    Returns:
+        ``(..., freq, time)`` deltas in the input's dtype (half precision computed in float32).
+    """
+    n = (win_length - 1) // 2
+    denominator = n * (n + 1) * (2 * n + 1) / 3
+    dtype = compute_dtype(specgram.dtype)
+    frames = specgram.shape[-1]
+    padded = F.pad(specgram.reshape(-1, 1, frames).to(dtype), (n, n), mode=mode)
+    out = torch.zeros_like(padded[..., n : n + frames])
+    for k in range(1, n + 1):  # shifted differences: no convolution whose algorithm
+        # torch.compile picks by batch size (a recompilation per batch)
+        out = out + k * (padded[..., n + k : n + k + frames] - padded[..., n - k : n - k + frames])
+    out = out / denominator
+    return out.reshape(specgram.shape).to(specgram.dtype)
+
+
+def cmn_windows(
+    n_frames: int, cmn_window: int, min_cmn_window: int, center: bool, device: torch.device
+) -> tuple[Tensor, Tensor]:
+    """The ``[start, end)`` frame range each frame is normalised over, as ``(n_frames,)``
+    integer tensors: Kaldi's sliding window, moved inside ``[0, n_frames)`` at the ends and at
+    least ``min_cmn_window`` frames long at the start when not centred."""
+    t = torch.arange(n_frames, device=device)
+    if center:
+        start = t - cmn_window // 2
+        end = start + cmn_window
+    else:
+        start = t - cmn_window
+        end = t + 1
+    end = end - start.clamp(max=0)  # a window that starts before 0 slides right
+    start = start.clamp(min=0)
+    if not center:
+        end = torch.clamp(t + 1, min=min_cmn_window)
+    overshoot = (end - n_frames).clamp(min=0)  # ... and one that ends after the last slides left
+    start = (start - overshoot).clamp(min=0)
+    end = end - overshoot
+    return start, end
+
+
+def sliding_window_cmn(
+    specgram: Tensor,
+    cmn_window: int = 600,
+    min_cmn_window: int = 100,
+    center: bool = False,
+    norm_vars: bool = False,
+) -> Tensor:
+    """Subtract from each frame the mean of the frames in its window (:func:`cmn_windows`),
+    and with ``norm_vars`` divide by their standard deviation (torchaudio's
+    ``sliding_window_cmn``, Kaldi's ``apply-cmvn-sliding``).
+
+    Window sums are differences of running sums taken in float64 (exact to 1e-16 of the
+    sums whatever the length), so the result does not drift over long recordings.
+
+    Args:
+        specgram: ``(..., time, freq)``: frames along the second-to-last axis, as Kaldi's
+            features.
+        cmn_window: window length in frames, >= 1.
+        min_cmn_window: shortest window at the start (``center=False`` only), in frames.
+        center: centre the window on the frame (else it ends at the frame).
+        norm_vars: also normalise the variance. A window of one frame gives zeros, as does a
+            window whose frames are all equal (variance 0, or under 1e-12 of the mean
+            square: rounding).
+
+    Returns:
+        ``(..., time, freq)`` in the input's dtype.
+    """
+    n_frames = specgram.shape[-2]
+    start, end = cmn_windows(n_frames, cmn_window, min_cmn_window, center, specgram.device)
+    x = specgram.to(torch.float64)
+    zero = torch.zeros_like(x[..., :1, :])
+    running = torch.cat([zero, torch.cumsum(x, dim=-2)], dim=-2)
+    count = (end - start).to(torch.float64)[:, None]
+    mean = (running.index_select(-2, end) - running.index_select(-2, start)) / count
+    out = x - mean
+    if norm_vars:
+        squares = torch.cat([zero, torch.cumsum(x.square(), dim=-2)], dim=-2)
+        power = (squares.index_select(-2, end) - squares.index_select(-2, start)) / count
+        variance = power - mean.square()
+        # one frame, or equal frames (a variance that is rounding): 0; NaN stays NaN
+        degenerate = (variance <= 1e-12 * power) | (count <= 1)
+        out = torch.where(degenerate, 0.0, out * variance.clamp(min=1e-300).rsqrt())
+    return out.to(compute_dtype(specgram.dtype)).to(specgram.dtype)
