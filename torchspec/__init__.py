@@ -19,7 +19,14 @@ from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
 from .dataset import FeatureDataset, pad_collate, read_manifest
 from .deltas import ComputeDeltas
-from .descriptors import SpectralCentroid
+from .descriptors import (
+    RMS,
+    SpectralBandwidth,
+    SpectralCentroid,
+    SpectralFlatness,
+    SpectralRolloff,
+    ZeroCrossingRate,
+)
 from .emphasis import Deemphasis, Preemphasis
 from .features import FeatureSpec, recompute
 from .frontend_file import load_frontend, save_frontend
@@ -41,6 +48,7 @@ __all__ = [
     "LFCC",
     "MFCC",
     "PCEN",
+    "RMS",
     "VQT",
     "AmplitudeToDB",
     "AudioLoadError",
@@ -65,10 +73,14 @@ __all__ = [
     "SincFilterbank",
     "SlidingWindowCmn",
     "SpecAugment",
+    "SpectralBandwidth",
     "SpectralCentroid",
+    "SpectralFlatness",
+    "SpectralRolloff",
     "Spectrogram",
     "TimeMasking",
     "TimeStretch",
+    "ZeroCrossingRate",
     "allow_tf32",
     "batch_clips",
     "functional",

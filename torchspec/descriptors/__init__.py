@@ -1,5 +1,19 @@
 """Descriptors computed from a spectrogram, one module per family (spectral shape, ...)."""
 
-from .shape import SpectralCentroid
+from .shape import (
+    RMS,
+    SpectralBandwidth,
+    SpectralCentroid,
+    SpectralFlatness,
+    SpectralRolloff,
+    ZeroCrossingRate,
+)
 
-__all__ = ["SpectralCentroid"]
+__all__ = [
+    "RMS",
+    "SpectralBandwidth",
+    "SpectralCentroid",
+    "SpectralFlatness",
+    "SpectralRolloff",
+    "ZeroCrossingRate",
+]

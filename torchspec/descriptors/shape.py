@@ -1,5 +1,7 @@
-"""Spectral shape descriptors: where a frame's energy sits. Drop-in for torchaudio's
-``SpectralCentroid``."""
+"""Spectral shape descriptors: where a frame's energy sits, how spread and how flat it is,
+and its level. ``SpectralCentroid`` is torchaudio's drop-in; the others take librosa's
+parameter names and defaults (``librosa.feature.spectral_bandwidth``, ``spectral_rolloff``,
+``spectral_flatness``, ``rms``, ``zero_crossing_rate``)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,18 +11,29 @@ from torch import Tensor
 
 from ..base import ExactBuffersModule
 from ..checks import (
+    check_bool,
+    check_choice,
     check_device,
     check_device_arg,
     check_dtype,
     check_int,
+    check_number,
     check_optional_int,
     check_waveform,
     compute_dtype,
     empty_batch,
 )
-from ..functional.descriptors import spectral_centroid_of
+from ..functional.descriptors import (
+    rms,
+    spectral_bandwidth,
+    spectral_centroid_of,
+    spectral_flatness,
+    spectral_rolloff,
+    zero_crossing_rate,
+)
 from ..functional.filterbanks import make_window
 from ..functional.spectral import spectrogram
+from ..spectrogram import Spectrogram
 from ..tracing import scripting
 
 
@@ -105,3 +118,270 @@ class SpectralCentroid(ExactBuffersModule):
             f"sample_rate={self.sample_rate}, n_fft={self.n_fft}, win_length={self.win_length}, "
             f"hop_length={self.hop_length}, pad={self.pad}"
         )
+
+
+LIBROSA_WINDOWS: dict[str, Callable[..., Tensor]] = {
+    "hann": torch.hann_window,
+    "hamming": torch.hamming_window,
+    "blackman": torch.blackman_window,
+}
+
+
+class _LibrosaSpectralShape(torch.nn.Module):
+    """A descriptor of librosa's STFT magnitude ``|stft(y)|`` (``librosa.feature``'s
+    ``_spectrogram`` with ``power=1``): the spectrogram layer and the bin frequencies
+    ``linspace(0, sr / 2, 1 + n_fft // 2)`` (``librosa.fft_frequencies``)."""
+
+    freq: Tensor
+
+    def __init__(
+        self,
+        sr: float,
+        n_fft: int,
+        hop_length: int,
+        win_length: int | None,
+        window: str,
+        center: bool,
+        pad_mode: str,
+        device: torch.device | str | None,
+        dtype: torch.dtype | None,
+    ) -> None:
+        super().__init__()
+        self.sr = check_number("sr", sr, above=0.0)
+        window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
+        self.spectrogram = Spectrogram(
+            n_fft,
+            win_length,
+            hop_length,
+            window_fn=LIBROSA_WINDOWS[window],
+            power=1.0,
+            center=check_bool("center", center),
+            pad_mode=pad_mode,
+            device=device,
+            dtype=dtype,
+        )
+        freq = torch.linspace(0, self.sr / 2, n_fft // 2 + 1, dtype=torch.float64)
+        self.register_buffer(
+            "freq",
+            freq.to(
+                device=check_device_arg(device),
+                dtype=check_dtype(dtype) or torch.get_default_dtype(),
+            ),
+            persistent=False,
+        )
+
+    def magnitude(self, y: Tensor, name: str) -> Tensor:
+        if not scripting():
+            check_waveform(y, name)
+        return self.spectrogram(y)
+
+
+class SpectralBandwidth(_LibrosaSpectralShape):
+    """``librosa.feature.spectral_bandwidth``: the ``p``-th order spread of each frame's
+    magnitude around its centroid, in Hz.
+
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``n_fft`` 2048, ``hop_length``
+    512, ``win_length`` None (n_fft), ``window`` ``"hann"`` (or ``"hamming"``,
+    ``"blackman"``), ``center`` True, ``pad_mode`` ``"constant"``, ``norm`` True, ``p`` 2.0;
+    device, dtype.
+
+    Shapes: input ``(..., time)``; output ``(..., 1, frames)`` in Hz.
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        norm: bool = True,
+        p: float = 2.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(sr, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype)
+        self.norm = check_bool("norm", norm)
+        self.p = check_number("p", p, above=0.0)
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., 1, frames)`` in Hz."""
+        magnitude = self.magnitude(y, "SpectralBandwidth")
+        return spectral_bandwidth(magnitude, self.freq, None, self.norm, self.p)
+
+
+class SpectralRolloff(_LibrosaSpectralShape):
+    """``librosa.feature.spectral_rolloff``: the lowest frequency below which
+    ``roll_percent`` of each frame's magnitude lies, in Hz.
+
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``n_fft`` 2048, ``hop_length``
+    512, ``win_length``, ``window`` ``"hann"``, ``center`` True, ``pad_mode``
+    ``"constant"``, ``roll_percent`` 0.85; device, dtype.
+
+    Shapes: input ``(..., time)``; output ``(..., 1, frames)`` in Hz. Not differentiable
+    (a threshold crossing).
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        roll_percent: float = 0.85,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(sr, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype)
+        self.roll_percent = check_number("roll_percent", roll_percent, above=0.0, below=1.0)
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., 1, frames)`` in Hz."""
+        magnitude = self.magnitude(y, "SpectralRolloff")
+        return spectral_rolloff(magnitude, self.freq, self.roll_percent)
+
+
+class SpectralFlatness(_LibrosaSpectralShape):
+    """``librosa.feature.spectral_flatness``: geometric over arithmetic mean of
+    ``max(amin, |X|**power)`` per frame, in [0, 1].
+
+    Args (keyword-only, librosa's defaults): ``n_fft`` 2048, ``hop_length`` 512,
+    ``win_length``, ``window`` ``"hann"``, ``center`` True, ``pad_mode`` ``"constant"``,
+    ``amin`` 1e-10, ``power`` 2.0; device, dtype.
+
+    Shapes: input ``(..., time)``; output ``(..., 1, frames)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        amin: float = 1e-10,
+        power: float = 2.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(
+            22050, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype
+        )
+        self.amin = check_number("amin", amin, above=0.0)
+        self.power = check_number("power", power, above=0.0)
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
+        magnitude = self.magnitude(y, "SpectralFlatness")
+        return spectral_flatness(magnitude, self.amin, self.power)
+
+
+def _frames(y: Tensor, frame_length: int, hop_length: int, pad: str | None) -> Tensor:
+    """``(..., time)`` cut into ``(..., frame_length, frames)`` (librosa's ``util.frame``),
+    after padding ``frame_length // 2`` on both sides with ``pad`` (torch's mode name) unless
+    None."""
+    if pad is not None:
+        reach = frame_length // 2
+        lead = y.shape[:-1]
+        flat = y.reshape(-1, 1, y.shape[-1])
+        if pad == "constant":
+            flat = torch.nn.functional.pad(flat, (reach, reach))
+        else:
+            flat = torch.nn.functional.pad(flat, (reach, reach), mode=pad)
+        y = flat.reshape(lead + (flat.shape[-1],))
+    return y.unfold(-1, frame_length, hop_length).transpose(-1, -2)
+
+
+def _check_frames(y: Tensor, frame_length: int, center: bool, name: str) -> None:
+    padded = y.shape[-1] + (2 * (frame_length // 2) if center else 0)
+    if padded < frame_length:
+        raise ValueError(
+            f"{name}(frame_length={frame_length}) needs at least {frame_length} samples"
+            f"{' after centring' if center else ''}, got {y.shape[-1]} (shape "
+            f"{tuple(y.shape)})"
+        )
+
+
+class RMS(torch.nn.Module):
+    """``librosa.feature.rms(y=...)``: the root-mean-square of each frame of samples.
+
+    Args (keyword-only, librosa's defaults): ``frame_length`` 2048, ``hop_length`` 512,
+    ``center`` True (pad ``frame_length // 2`` on both sides), ``pad_mode`` ``"constant"``
+    (or ``"reflect"``, ``"replicate"``: librosa's ``"edge"``, ``"circular"``: ``"wrap"``).
+
+    Shapes: input ``(..., time)``; output ``(..., 1, frames)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        frame_length: int = 2048,
+        hop_length: int = 512,
+        center: bool = True,
+        pad_mode: str = "constant",
+    ) -> None:
+        super().__init__()
+        self.frame_length = check_int("frame_length", frame_length, minimum=1)
+        self.hop_length = check_int("hop_length", hop_length, minimum=1)
+        self.center = check_bool("center", center)
+        self.pad_mode = check_choice(
+            "pad_mode",
+            PAD_ALIASES.get(pad_mode, pad_mode),
+            ("constant", "reflect", "replicate", "circular"),
+        )
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
+        if not scripting():
+            check_waveform(y, "RMS")
+            _check_frames(y, self.frame_length, self.center, "RMS")
+        pad: str | None = self.pad_mode if self.center else None
+        return rms(_frames(y, self.frame_length, self.hop_length, pad))
+
+
+class ZeroCrossingRate(torch.nn.Module):
+    """``librosa.feature.zero_crossing_rate``: the fraction of each frame's samples where the
+    sign changes (``|x| <= threshold`` counts as 0, and 0 as positive).
+
+    Args (keyword-only, librosa's defaults): ``frame_length`` 2048, ``hop_length`` 512,
+    ``center`` True (pad ``frame_length // 2`` on both sides by repeating the edge samples,
+    as librosa does), ``threshold`` 1e-10.
+
+    Shapes: input ``(..., time)``; output ``(..., 1, frames)`` in [0, 1]. Not
+    differentiable (a count).
+    """
+
+    def __init__(
+        self,
+        *,
+        frame_length: int = 2048,
+        hop_length: int = 512,
+        center: bool = True,
+        threshold: float = 1e-10,
+    ) -> None:
+        super().__init__()
+        self.frame_length = check_int("frame_length", frame_length, minimum=2)
+        self.hop_length = check_int("hop_length", hop_length, minimum=1)
+        self.center = check_bool("center", center)
+        self.threshold = check_number("threshold", threshold, at_least=0.0)
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
+        if not scripting():
+            check_waveform(y, "ZeroCrossingRate")
+            _check_frames(y, self.frame_length, self.center, "ZeroCrossingRate")
+        pad: str | None = "replicate" if self.center else None
+        frames = _frames(y, self.frame_length, self.hop_length, pad)
+        return zero_crossing_rate(frames, self.threshold)
+
+
+PAD_ALIASES = {"edge": "replicate", "wrap": "circular"}

@@ -5,8 +5,21 @@ functions in ``forward``; nothing is computed twice. Names follow ``torchaudio.f
 where torchaudio has the function, librosa's otherwise. Builders return float64 CPU tensors.
 """
 
+from .augment import mask_along_axis, mask_along_axis_iid
 from .cepstral import cepstrum, mfcc_to_mel
 from .cqt import decimate_kernels, decimated_copies, icqt, vqt_direct, vqt_multirate
+from .deltas import compute_deltas, sliding_window_cmn
+from .descriptors import (
+    rms,
+    rms_from_magnitude,
+    spectral_bandwidth,
+    spectral_centroid,
+    spectral_centroid_of,
+    spectral_flatness,
+    spectral_rolloff,
+    zero_crossing_rate,
+)
+from .emphasis import deemphasis, preemphasis
 from .filterbanks import (
     CQT_WINDOWS,
     MEL_SCALES,
@@ -38,7 +51,13 @@ from .filterbanks import (
 from .filtering import apply_filterbank, filterbank_pinv, inverse_filterbank, nnls
 from .griffinlim import griffinlim
 from .pcen import max_filter, pcen, smooth, smoothing_coefficient
-from .resample import upsample
+from .resample import (
+    RESAMPLING_METHODS,
+    apply_resample_kernel,
+    resample,
+    sinc_resample_kernel,
+    upsample,
+)
 from .scaling import DB_to_amplitude, amplitude_to_DB, amplitude_to_db
 from .spectral import (
     inverse_spectrogram,
@@ -46,20 +65,25 @@ from .spectral import (
     spectrogram,
     squared_magnitude,
 )
+from .vocoder import phase_advance, phase_vocoder
 
 __all__ = [
     "CQT_WINDOWS",
     "MEL_SCALES",
+    "RESAMPLING_METHODS",
     "DB_to_amplitude",
     "amplitude_to_DB",
     "amplitude_to_db",
     "apply_filterbank",
+    "apply_resample_kernel",
     "cepstrum",
+    "compute_deltas",
     "cqt_frequencies",
     "cqt_kernels",
     "create_dct",
     "decimate_kernels",
     "decimated_copies",
+    "deemphasis",
     "erb_gamma",
     "filterbank_pinv",
     "fourier_kernels",
@@ -76,6 +100,8 @@ __all__ = [
     "log_frequencies",
     "magnitude_power",
     "make_window",
+    "mask_along_axis",
+    "mask_along_axis_iid",
     "max_filter",
     "mel_frequencies",
     "mel_to_hz",
@@ -85,11 +111,24 @@ __all__ = [
     "pad_window",
     "parametric_triangles",
     "pcen",
+    "phase_advance",
+    "phase_vocoder",
+    "preemphasis",
     "relative_bandwidth",
+    "resample",
+    "rms",
+    "rms_from_magnitude",
+    "sinc_resample_kernel",
+    "sliding_window_cmn",
     "smooth",
     "smoothing_coefficient",
     "sparsify_kernels",
     "sparsify_rows",
+    "spectral_bandwidth",
+    "spectral_centroid",
+    "spectral_centroid_of",
+    "spectral_flatness",
+    "spectral_rolloff",
     "spectrogram",
     "squared_magnitude",
     "triangular_filterbank",
@@ -98,4 +137,5 @@ __all__ = [
     "vqt_multirate",
     "wavelet_basis",
     "wavelet_lengths",
+    "zero_crossing_rate",
 ]

@@ -33,24 +33,31 @@ def phase_vocoder(complex_specgrams: Tensor, rate: float, phase_advance: Tensor)
     if rate == 1.0:
         return complex_specgrams
     real_dtype = complex_specgrams.real.dtype
-    # torch.arange(0, frames, rate) in float32 computes i * rate in float64 and rounds: the
-    # same positions, whatever the dtype
-    steps = torch.arange(
-        0, complex_specgrams.shape[-1], rate, device=complex_specgrams.device, dtype=torch.float64
-    ).to(real_dtype)
+    # positions i * rate from an integer range, in float64 as torch.arange(0, frames, rate)
+    # computes them (ONNX Runtime's Range with a fractional step accumulates rounding, and a
+    # position such as 7.0 computed as 6.9999995 reads the wrong frame)
+    device = complex_specgrams.device
+    count = torch.arange(0, complex_specgrams.shape[-1], rate, device=device).shape[-1]
+    index = torch.arange(count, device=device, dtype=torch.float64)
+    steps = (index * rate).to(real_dtype)
     alphas = steps % 1.0
-    # padded with two zero frames, through real pairs (ONNX pads no complex tensor)
-    padded = torch.view_as_complex(F.pad(torch.view_as_real(complex_specgrams), [0, 0, 0, 2]))
-    left = padded.index_select(-1, steps.long())
-    right = padded.index_select(-1, (steps + 1).long())
+    # magnitudes and angles as real tensors, padded with two zero frames (ONNX has no complex
+    # pad, index_select or polar): atan2 is what angle() computes
+    pairs = torch.view_as_real(complex_specgrams)
+    magnitude = F.pad(torch.linalg.vector_norm(pairs, dim=-1), [0, 2])
+    angle = F.pad(torch.atan2(pairs[..., 1], pairs[..., 0]), [0, 2])
+    left, right = steps.long(), (steps + 1).long()
     # phases in float64: in float32 an advance of up to pi * hop_length rad (628 at hop 200)
     # carries 3e-5 rad of rounding into every step, 1e-4 of the output after a few hundred
     # frames (torchaudio's float32 error); in float64 only the angles' own rounding is left
     advance = phase_advance.to(torch.float64)
-    increment = right.angle().double() - left.angle().double() - advance
+    angle = angle.double()
+    increment = angle.index_select(-1, right) - angle.index_select(-1, left) - advance
     increment = increment - 2 * math.pi * torch.round(increment / (2 * math.pi)) + advance
-    first_phase = complex_specgrams[..., :1].angle().double()
-    steps_phase = torch.cat([first_phase, increment[..., :-1]], dim=-1)
+    steps_phase = torch.cat([angle[..., :1], increment[..., :-1]], dim=-1)
     phase = torch.remainder(torch.cumsum(steps_phase, dim=-1), 2 * math.pi).to(real_dtype)
-    magnitude = alphas * right.abs() + (1 - alphas) * left.abs()
-    return torch.polar(magnitude, phase)
+    interpolated = alphas * magnitude.index_select(-1, right) + (
+        1 - alphas
+    ) * magnitude.index_select(-1, left)
+    out = torch.stack([interpolated * torch.cos(phase), interpolated * torch.sin(phase)], -1)
+    return torch.view_as_complex(out)

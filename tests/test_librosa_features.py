@@ -1,0 +1,157 @@
+"""librosa's spectral features (``librosa.feature.spectral_bandwidth``, ``spectral_rolloff``,
+``spectral_flatness``, ``spectral_centroid``, ``rms``, ``zero_crossing_rate``) against
+librosa 0.11 in float64, batched: each item of a batch equals librosa on that item alone.
+
+Tolerance: 1e-6 relative to the output's peak in float64. Both sides compute the same float64
+sums over an STFT whose rounding differs (torch's FFT vs numpy's pocketfft, 1e-16 of the peak);
+measured at most 1e-12 except where a frame's result is a threshold crossing (rolloff: exactly
+equal or one bin apart when the cumulative sum lands within rounding of the threshold, which
+these signals never do). Silent and near-silent frames are included: the padded start and
+end of every centred signal, and a stretch of digital silence.
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+import torch
+
+import torchspec
+import torchspec.functional as TF
+
+SR = 22050
+
+
+def signals() -> np.ndarray:
+    """Three clips of 1.2 s: tones, a chirp with noise, and noise with 0.3 s of silence."""
+    rng = np.random.default_rng(5)
+    t = np.arange(int(1.2 * SR)) / SR
+    tones = 0.3 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 2500 * t)
+    chirp = 0.4 * np.sin(2 * np.pi * (200 * t + 3000 * t**2)) + 0.01 * rng.standard_normal(t.size)
+    noise = 0.3 * rng.standard_normal(t.size)
+    noise[5000:11615] = 0.0
+    return np.stack([tones, chirp, noise])
+
+
+def peak_error(actual: torch.Tensor, expected: np.ndarray) -> float:
+    assert tuple(actual.shape) == expected.shape, (actual.shape, expected.shape)
+    scale = max(float(np.abs(expected).max()), 1e-300)
+    return float(np.abs(actual.numpy() - expected).max() / scale)
+
+
+CASES = [
+    (torchspec.SpectralBandwidth, librosa.feature.spectral_bandwidth, {}),
+    (torchspec.SpectralBandwidth, librosa.feature.spectral_bandwidth, {"p": 1.0, "norm": False}),
+    (
+        torchspec.SpectralBandwidth,
+        librosa.feature.spectral_bandwidth,
+        {"sr": 16000, "n_fft": 1024, "hop_length": 256, "window": "hamming"},
+    ),
+    (torchspec.SpectralRolloff, librosa.feature.spectral_rolloff, {}),
+    (torchspec.SpectralRolloff, librosa.feature.spectral_rolloff, {"roll_percent": 0.5}),
+    (torchspec.SpectralFlatness, librosa.feature.spectral_flatness, {}),
+    (torchspec.SpectralFlatness, librosa.feature.spectral_flatness, {"power": 1.0, "amin": 1e-6}),
+    (torchspec.SpectralFlatness, librosa.feature.spectral_flatness, {"center": False}),
+    (torchspec.RMS, librosa.feature.rms, {}),
+    (torchspec.RMS, librosa.feature.rms, {"frame_length": 1000, "hop_length": 300}),
+    (torchspec.RMS, librosa.feature.rms, {"center": False}),
+    (torchspec.RMS, librosa.feature.rms, {"pad_mode": "reflect"}),
+    (torchspec.ZeroCrossingRate, librosa.feature.zero_crossing_rate, {}),
+    (
+        torchspec.ZeroCrossingRate,
+        librosa.feature.zero_crossing_rate,
+        {"frame_length": 512, "hop_length": 128, "center": False},
+    ),
+    (torchspec.ZeroCrossingRate, librosa.feature.zero_crossing_rate, {"threshold": 1e-3}),
+]
+
+
+@pytest.mark.parametrize(("layer", "reference", "kwargs"), CASES, ids=str)
+def test_layer_equals_librosa_per_item(layer, reference, kwargs):
+    y = signals()
+    out = layer(**kwargs).double()(torch.from_numpy(y))
+    for item in range(y.shape[0]):
+        ours = out[item]
+        if layer is torchspec.RMS:  # librosa rounds rms to float32 unless told otherwise
+            kwargs_ref = {**kwargs, "dtype": np.float64}
+        elif layer in (torchspec.SpectralFlatness, torchspec.ZeroCrossingRate):
+            kwargs_ref = dict(kwargs)
+        else:
+            kwargs_ref = {"sr": SR, **kwargs}
+        expected = reference(y=y[item], **kwargs_ref)
+        assert peak_error(ours, expected) < 1e-6, item
+
+
+def stft_magnitude(y: np.ndarray, n_fft: int = 2048) -> np.ndarray:
+    return np.abs(librosa.stft(y, n_fft=n_fft, hop_length=512))
+
+
+def test_functions_on_a_given_magnitude_equal_librosa():
+    """librosa's ``S=`` forms: the same spectrogram in, the same feature out."""
+    S = stft_magnitude(signals())  # (3, 1025, frames)
+    freq = torch.from_numpy(librosa.fft_frequencies(sr=SR, n_fft=2048))
+    St = torch.from_numpy(S)
+    checks = [
+        (TF.spectral_centroid(St, freq), librosa.feature.spectral_centroid(S=S, sr=SR)),
+        (TF.spectral_bandwidth(St, freq), librosa.feature.spectral_bandwidth(S=S, sr=SR)),
+        (
+            TF.spectral_rolloff(St, freq, 0.3),
+            librosa.feature.spectral_rolloff(S=S, sr=SR, roll_percent=0.3),
+        ),
+        (TF.spectral_flatness(St), librosa.feature.spectral_flatness(S=S)),
+        (
+            TF.rms_from_magnitude(St, 2048),
+            librosa.feature.rms(S=S, frame_length=2048, dtype=np.float64),
+        ),
+    ]
+    for ours, expected in checks:
+        assert peak_error(ours, expected) < 1e-6
+
+
+def test_silent_frames_give_librosas_values():
+    """Digital silence: centroid and bandwidth 0, rolloff the lowest bin, flatness 1 (every
+    bin at ``amin``), RMS and zero crossings 0; nothing non-finite."""
+    y = torch.zeros(2, 8000, dtype=torch.float64)
+    for layer in (
+        torchspec.SpectralBandwidth(),
+        torchspec.SpectralRolloff(),
+        torchspec.RMS(),
+        torchspec.ZeroCrossingRate(),
+    ):
+        assert torch.equal(layer.double()(y), torch.zeros(2, 1, 16, dtype=torch.float64))
+    flat = torchspec.SpectralFlatness().double()(y)
+    torch.testing.assert_close(flat, torch.ones_like(flat), rtol=1e-12, atol=0)
+    assert np.allclose(librosa.feature.spectral_flatness(y=y[0].numpy()), 1.0)
+
+
+def test_shape_features_are_differentiable():
+    y = torch.randn(2, 3000, dtype=torch.float64, requires_grad=True)
+    for layer in (
+        torchspec.SpectralBandwidth(n_fft=256, hop_length=128),
+        torchspec.SpectralFlatness(n_fft=256, hop_length=128),
+        torchspec.RMS(frame_length=256, hop_length=128),
+    ):
+        layer = layer.double()
+        assert torch.autograd.gradcheck(lambda x, layer=layer: layer(x[..., :700]), (y,))
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (lambda: torchspec.SpectralRolloff(roll_percent=1.0), "roll_percent"),
+        (lambda: torchspec.SpectralBandwidth(p=0), "p"),
+        (lambda: torchspec.SpectralFlatness(amin=0), "amin"),
+        (lambda: torchspec.SpectralBandwidth(window="kaiser"), "window"),
+        (lambda: torchspec.RMS(pad_mode="mirror"), "pad_mode"),
+        (lambda: torchspec.ZeroCrossingRate(frame_length=1), "frame_length"),
+    ],
+)
+def test_bad_arguments_are_named(layer, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        layer()
+
+
+def test_too_short_for_a_frame_is_an_error():
+    with pytest.raises(ValueError, match=r"RMS\(frame_length=2048\) needs at least 2048"):
+        torchspec.RMS(center=False)(torch.zeros(1000))
