@@ -251,6 +251,39 @@ REGISTRY: dict[str, list[Case]] = {
     ],
     "Preemphasis": [Case(lambda: torchspec.Preemphasis(), wave)],
     "Deemphasis": [Case(lambda: torchspec.Deemphasis(0.9), wave)],
+    # librosa's spectral features
+    "SpectralBandwidth": [
+        Case(lambda: torchspec.SpectralBandwidth(sr=SR, n_fft=64, hop_length=16), wave),
+        Case(lambda: torchspec.SpectralBandwidth(n_fft=32, hop_length=8, p=1.0, norm=False), wave),
+    ],
+    "SpectralRolloff": [
+        Case(
+            lambda: torchspec.SpectralRolloff(sr=SR, n_fft=64, hop_length=16),
+            wave,
+            differentiable=False,
+        )
+    ],
+    "SpectralFlatness": [Case(lambda: torchspec.SpectralFlatness(n_fft=64, hop_length=16), wave)],
+    "RMS": [
+        Case(lambda: torchspec.RMS(frame_length=64, hop_length=16), wave),
+        Case(lambda: torchspec.RMS(frame_length=50, hop_length=20, pad_mode="reflect"), wave),
+    ],
+    "OnsetStrength": [
+        Case(lambda: torchspec.OnsetStrength(sr=SR, n_fft=64, hop_length=16, n_mels=8), wave),
+        Case(
+            lambda: torchspec.OnsetStrength(
+                sr=SR, n_fft=64, hop_length=16, n_mels=8, lag=2, max_size=3, detrend=True
+            ),
+            wave,
+        ),
+    ],
+    "ZeroCrossingRate": [
+        Case(
+            lambda: torchspec.ZeroCrossingRate(frame_length=64, hop_length=16),
+            wave,
+            differentiable=False,
+        )
+    ],
 }
 
 CASES = [

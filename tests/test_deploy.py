@@ -107,7 +107,6 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
     ("Resample", 1, "compile"): TRIMMED_PARITY,
     ("Resample", 1, "export"): TRIMMED_PARITY,
     ("PitchShift", None, "onnx"): STRETCHED_LENGTH_ONNX,
-    ("Deemphasis", None, "script"): NOT_PORTED,
     ("Deemphasis", None, "trace"): RECURSION,
     **{("Deemphasis", None, r): CHUNK_MULTIPLE for r in ("export", "compile")},
 }

@@ -21,6 +21,7 @@ from .dataset import FeatureDataset, pad_collate, read_manifest
 from .deltas import ComputeDeltas
 from .descriptors import (
     RMS,
+    OnsetStrength,
     SpectralBandwidth,
     SpectralCentroid,
     SpectralFlatness,
@@ -67,6 +68,7 @@ __all__ = [
     "InverseSpectrogram",
     "MelScale",
     "MelSpectrogram",
+    "OnsetStrength",
     "PitchShift",
     "Preemphasis",
     "Resample",

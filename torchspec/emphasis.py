@@ -1,13 +1,11 @@
 """Pre-emphasis and de-emphasis of waveforms. Drop-ins for torchaudio's ``Preemphasis`` and
 ``Deemphasis``."""
 
-from typing import ClassVar
-
 from torch import Tensor, nn
 
 from .checks import check_number, check_waveform
 from .functional.emphasis import deemphasis, preemphasis
-from .tracing import NotScriptable, scripting
+from .tracing import scripting
 
 
 class Preemphasis(nn.Module):
@@ -35,7 +33,7 @@ class Preemphasis(nn.Module):
         return f"coeff={self.coeff}"
 
 
-class Deemphasis(NotScriptable, nn.Module):
+class Deemphasis(nn.Module):
     """The inverse of :class:`Preemphasis`: ``y[n] = x[n] + coeff * y[n - 1]``, ``y[-1] = 0``.
 
     Unlike torchaudio's (``lfilter``, which clips its output to [-1, 1] by default), values
@@ -47,11 +45,6 @@ class Deemphasis(NotScriptable, nn.Module):
     Shapes:
         input ``(..., time)`` real; output the same shape and dtype.
     """
-
-    script_refusal: ClassVar[str] = (
-        "its recursion (torchspec.functional.smooth's chunked scan) is not ported to "
-        "TorchScript; Preemphasis scripts"
-    )
 
     def __init__(self, coeff: float = 0.97) -> None:
         super().__init__()

@@ -1,5 +1,6 @@
-"""Descriptors computed from a spectrogram, one module per family (spectral shape, ...)."""
+"""Descriptors computed from a spectrogram, one module per family (spectral shape, onset)."""
 
+from .onset import OnsetStrength
 from .shape import (
     RMS,
     SpectralBandwidth,
@@ -11,6 +12,7 @@ from .shape import (
 
 __all__ = [
     "RMS",
+    "OnsetStrength",
     "SpectralBandwidth",
     "SpectralCentroid",
     "SpectralFlatness",

@@ -32,7 +32,7 @@ from ..functional.descriptors import (
     zero_crossing_rate,
 )
 from ..functional.filterbanks import make_window
-from ..functional.spectral import spectrogram
+from ..functional.spectral import as_input_dtype, spectrogram
 from ..spectrogram import Spectrogram
 from ..tracing import scripting
 
@@ -127,7 +127,7 @@ LIBROSA_WINDOWS: dict[str, Callable[..., Tensor]] = {
 }
 
 
-class _LibrosaSpectralShape(torch.nn.Module):
+class _LibrosaSpectralShape(ExactBuffersModule):
     """A descriptor of librosa's STFT magnitude ``|stft(y)|`` (``librosa.feature``'s
     ``_spectrogram`` with ``power=1``): the spectrogram layer and the bin frequencies
     ``linspace(0, sr / 2, 1 + n_fft // 2)`` (``librosa.fft_frequencies``)."""
@@ -161,19 +161,20 @@ class _LibrosaSpectralShape(torch.nn.Module):
             dtype=dtype,
         )
         freq = torch.linspace(0, self.sr / 2, n_fft // 2 + 1, dtype=torch.float64)
-        self.register_buffer(
+        self.register_exact_buffer(
             "freq",
-            freq.to(
-                device=check_device_arg(device),
-                dtype=check_dtype(dtype) or torch.get_default_dtype(),
-            ),
+            freq,
+            dtype=check_dtype(dtype),
+            device=check_device_arg(device),
             persistent=False,
         )
 
     def magnitude(self, y: Tensor, name: str) -> Tensor:
+        """``|stft(y)|``, in float32 for half-precision input (its squares overflow)."""
         if not scripting():
             check_waveform(y, name)
-        return self.spectrogram(y)
+        out: Tensor = self.spectrogram(y.to(compute_dtype(y.dtype)))
+        return out
 
 
 class SpectralBandwidth(_LibrosaSpectralShape):
@@ -210,7 +211,8 @@ class SpectralBandwidth(_LibrosaSpectralShape):
     def forward(self, y: Tensor) -> Tensor:
         """Args: y ``(..., time)``. Returns ``(..., 1, frames)`` in Hz."""
         magnitude = self.magnitude(y, "SpectralBandwidth")
-        return spectral_bandwidth(magnitude, self.freq, None, self.norm, self.p)
+        freq = self.freq.to(magnitude.dtype)
+        return as_input_dtype(spectral_bandwidth(magnitude, freq, None, self.norm, self.p), y.dtype)
 
 
 class SpectralRolloff(_LibrosaSpectralShape):
@@ -245,7 +247,8 @@ class SpectralRolloff(_LibrosaSpectralShape):
     def forward(self, y: Tensor) -> Tensor:
         """Args: y ``(..., time)``. Returns ``(..., 1, frames)`` in Hz."""
         magnitude = self.magnitude(y, "SpectralRolloff")
-        return spectral_rolloff(magnitude, self.freq, self.roll_percent)
+        freq = self.freq.to(magnitude.dtype)
+        return as_input_dtype(spectral_rolloff(magnitude, freq, self.roll_percent), y.dtype)
 
 
 class SpectralFlatness(_LibrosaSpectralShape):
@@ -282,7 +285,7 @@ class SpectralFlatness(_LibrosaSpectralShape):
     def forward(self, y: Tensor) -> Tensor:
         """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
         magnitude = self.magnitude(y, "SpectralFlatness")
-        return spectral_flatness(magnitude, self.amin, self.power)
+        return as_input_dtype(spectral_flatness(magnitude, self.amin, self.power), y.dtype)
 
 
 def _frames(y: Tensor, frame_length: int, hop_length: int, pad: str | None) -> Tensor:
@@ -301,8 +304,17 @@ def _frames(y: Tensor, frame_length: int, hop_length: int, pad: str | None) -> T
     return y.unfold(-1, frame_length, hop_length).transpose(-1, -2)
 
 
-def _check_frames(y: Tensor, frame_length: int, center: bool, name: str) -> None:
-    padded = y.shape[-1] + (2 * (frame_length // 2) if center else 0)
+def _check_frames(
+    y: Tensor, frame_length: int, center: bool, name: str, pad_mode: str = "constant"
+) -> None:
+    reach = frame_length // 2
+    if center and pad_mode in ("reflect", "circular") and y.shape[-1] <= reach:
+        raise ValueError(
+            f"{name}(pad_mode='{pad_mode}') pads {reach} samples on each side and needs more "
+            f"than {reach} samples to do so, got {y.shape[-1]} (shape {tuple(y.shape)}); use "
+            "pad_mode='constant'"
+        )
+    padded = y.shape[-1] + (2 * reach if center else 0)
     if padded < frame_length:
         raise ValueError(
             f"{name}(frame_length={frame_length}) needs at least {frame_length} samples"
@@ -343,9 +355,10 @@ class RMS(torch.nn.Module):
         """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
         if not scripting():
             check_waveform(y, "RMS")
-            _check_frames(y, self.frame_length, self.center, "RMS")
+            _check_frames(y, self.frame_length, self.center, "RMS", self.pad_mode)
         pad: str | None = self.pad_mode if self.center else None
-        return rms(_frames(y, self.frame_length, self.hop_length, pad))
+        x = y.to(compute_dtype(y.dtype))
+        return as_input_dtype(rms(_frames(x, self.frame_length, self.hop_length, pad)), y.dtype)
 
 
 class ZeroCrossingRate(torch.nn.Module):

@@ -50,6 +50,7 @@ from .filterbanks import (
 )
 from .filtering import apply_filterbank, filterbank_pinv, inverse_filterbank, nnls
 from .griffinlim import griffinlim
+from .onset import onset_strength
 from .pcen import max_filter, pcen, smooth, smoothing_coefficient
 from .resample import (
     RESAMPLING_METHODS,
@@ -108,6 +109,7 @@ __all__ = [
     "melscale_fbanks",
     "mfcc_to_mel",
     "nnls",
+    "onset_strength",
     "pad_window",
     "parametric_triangles",
     "pcen",

@@ -155,4 +155,5 @@ def zero_crossing_rate(frames: Tensor, threshold: float = 1e-10) -> Tensor:
     values = torch.where(frames.abs() <= threshold, 0.0, frames) if threshold > 0 else frames
     negative = torch.signbit(values)
     changes = negative[..., 1:, :] != negative[..., :-1, :]
-    return changes.to(frames.dtype).sum(dim=-2, keepdim=True) / frames.shape[-2]
+    rate = changes.to(frames.dtype).sum(dim=-2, keepdim=True) / frames.shape[-2]
+    return torch.where(frames.isnan().any(dim=-2, keepdim=True), torch.nan, rate)

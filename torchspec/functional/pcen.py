@@ -19,7 +19,9 @@ def smoothing_coefficient(time_constant: float, sample_rate: float, hop_length: 
     return (math.sqrt(1 + 4 * frames**2) - 1) / (2 * frames**2)
 
 
-def smooth(ref: Tensor, b: Tensor, zi: Tensor | None = None) -> tuple[Tensor, Tensor]:
+def smooth(
+    ref: Tensor, b: Tensor, zi: Tensor | None = None, block: int = CHUNK
+) -> tuple[Tensor, Tensor]:
     """First-order IIR low-pass along the last axis: ``M[t] = (1 - b) M[t - 1] + b E[t]``
     (``scipy.signal.lfilter([b], [1, b - 1], E)``), computed ``CHUNK`` frames at a time.
 
@@ -45,11 +47,11 @@ def smooth(ref: Tensor, b: Tensor, zi: Tensor | None = None) -> tuple[Tensor, Te
     state = decay if zi is None else zi.to(ref.dtype)
     previous = (state / decay).expand(lead + [channels, 1]).reshape(-1, channels, 1)
     if compiling():
-        smoothed = _smooth_chunks_at_once(x, b, previous)
+        smoothed = _smooth_chunks_at_once(x, b, previous, block)
         return smoothed.reshape(ref.shape), (decay * smoothed[..., -1:]).reshape(
             lead + [channels, 1]
         )
-    size = min(CHUNK, frames)
+    size = min(block, frames)
     weights, carry = _decay_weights(b, size)
     shared = weights.shape[0] == 1
     pieces = []
@@ -64,7 +66,7 @@ def smooth(ref: Tensor, b: Tensor, zi: Tensor | None = None) -> tuple[Tensor, Te
         pieces.append(out)
         previous = out[..., -1:]
     smoothed = torch.cat(pieces, dim=-1) if len(pieces) > 1 else pieces[0]
-    return smoothed.reshape(ref.shape), (decay * previous).reshape(*lead, channels, 1)
+    return smoothed.reshape(ref.shape), (decay * previous).reshape(lead + [channels, 1])
 
 
 def _decay_weights(b: Tensor, size: int) -> tuple[Tensor, Tensor]:
@@ -78,7 +80,9 @@ def _decay_weights(b: Tensor, size: int) -> tuple[Tensor, Tensor]:
     return weights, torch.exp((steps + 1) * log_decay[..., 0])
 
 
-def _smooth_chunks_at_once(x: Tensor, b: Tensor, previous: Tensor) -> Tensor:
+def _smooth_chunks_at_once(
+    x: Tensor, b: Tensor, previous: Tensor, block: int = CHUNK
+) -> Tensor:
     """:func:`smooth` without a loop whose length depends on the input (for torch.export,
     ONNX and torch.compile): every chunk from a zero state at once, then the chunks' starting
     states from a ``(chunks, chunks)`` decay matrix, i.e. the same recurrence one level up.
@@ -88,20 +92,20 @@ def _smooth_chunks_at_once(x: Tensor, b: Tensor, previous: Tensor) -> Tensor:
             value before frame 0, ``(batch, channels, 1)``.
     """
     batch, channels, frames = x.shape
-    chunks = (frames + CHUNK - 1) // CHUNK
-    blocks = F.pad(x, (0, chunks * CHUNK - frames)).reshape(batch, channels, chunks, CHUNK)
-    weights, carry = _decay_weights(b, CHUNK)
+    chunks = (frames + block - 1) // block
+    blocks = F.pad(x, (0, chunks * block - frames)).reshape(batch, channels, chunks, block)
+    weights, carry = _decay_weights(b, block)
     local = torch.matmul(blocks, weights)  # (batch, channels, chunks, CHUNK)
     # State after chunk k: m_k = D m_(k-1) + local_k[-1] with D = (1 - b)**CHUNK.
     index = torch.arange(chunks, dtype=x.dtype, device=x.device)
     lags = index[None, :] - index[:, None]  # [j, k] = k - j
-    log_block = CHUNK * torch.log(1 - b)[..., None]  # (channels or 1, 1, 1)
+    log_block = block * torch.log(1 - b)[..., None]  # (channels or 1, 1, 1)
     spread = torch.where(lags >= 0, torch.exp(lags.clamp_min(0) * log_block), 0)
     ends = torch.matmul(local[..., -1].unsqueeze(-2), spread).squeeze(-2)  # (batch, ch, chunks)
     ends = ends + torch.exp((index + 1) * log_block[..., 0]) * previous
     starts = torch.cat([previous, ends[..., :-1]], dim=-1)  # state before each chunk
     out = local + starts[..., None] * carry[:, None, :]
-    return out.reshape(batch, channels, chunks * CHUNK)[..., :frames]
+    return out.reshape(batch, channels, chunks * block)[..., :frames]
 
 
 def max_filter(x: Tensor, size: int) -> Tensor:
@@ -116,7 +120,7 @@ def max_filter(x: Tensor, size: int) -> Tensor:
     padded = x.index_select(-2, index)  # (..., channels + size - 1, frames)
     flat = padded.reshape(-1, padded.shape[-2], padded.shape[-1]).transpose(1, 2)
     pooled = F.max_pool1d(flat, size, stride=1).transpose(1, 2)
-    return pooled.reshape(*x.shape)
+    return pooled.reshape(x.shape)
 
 
 def pcen(

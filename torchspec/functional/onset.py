@@ -1,0 +1,74 @@
+"""Onset strength: how much a (dB) spectrogram rises from frame to frame (librosa's spectral
+flux onset envelope)."""
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .emphasis import deemphasis
+from .pcen import max_filter
+
+AGGREGATES = ("mean", "median", "max")
+
+
+def onset_strength(
+    S: Tensor,
+    lag: int = 1,
+    max_size: int = 1,
+    detrend: bool = False,
+    center: bool = True,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    aggregate: str = "mean",
+) -> Tensor:
+    """librosa's ``onset.onset_strength(S=...)``: the positive rise of each row of ``S`` over
+    ``lag`` frames (against the maximum over ``max_size`` neighbouring rows, a vibrato
+    suppression), aggregated over rows, shifted to line up with the frames.
+
+    ``env[t] = aggregate_f max(0, S[f, t] - ref[f, t - lag])`` with ``ref`` ``S`` filtered by
+    a running maximum of ``max_size`` rows (scipy's ``maximum_filter1d``, mode ``"reflect"``);
+    then ``lag`` zeros in front (plus ``n_fft // (2 * hop_length)`` for a centred STFT, cut
+    back to the input's frames), and with ``detrend`` the filter
+    ``y[n] = x[n] - x[n - 1] + 0.99 y[n - 1]``.
+
+    Args:
+        S: ``(..., rows, frames)``, usually a mel spectrogram in dB.
+        lag: frames between the compared frames, >= 1.
+        max_size: rows of the running maximum, >= 1 (1: ``S`` itself).
+        detrend: remove the envelope's DC component.
+        center: the STFT was centred: shift by ``n_fft // (2 * hop_length)`` frames.
+        n_fft, hop_length: the STFT's, for that shift.
+        aggregate: ``"mean"`` (librosa's default, ``np.mean``), ``"median"`` (``np.median``:
+            the mean of the two middle values for an even count) or ``"max"``.
+
+    Returns:
+        ``(..., frames)``: one value per frame of ``S``. Differentiable (almost everywhere:
+        the clamp, maximum and median pick one input).
+    """
+    reference = max_filter(S, max_size)
+    rise = (S[..., lag:] - reference[..., :-lag]).clamp(min=0.0)
+    if aggregate == "mean":
+        env = rise.mean(dim=-2)
+    elif aggregate == "max":
+        env = rise.amax(dim=-2)
+    else:
+        env = _median(rise)
+    shift = lag + (n_fft // (2 * hop_length) if center else 0)
+    env = F.pad(env, (shift, 0))
+    if detrend:
+        difference = torch.cat([env[..., :1], env[..., 1:] - env[..., :-1]], dim=-1)
+        env = deemphasis(difference, 0.99)
+    if center:
+        env = env[..., : S.shape[-1]]
+    return env
+
+
+def _median(x: Tensor) -> Tensor:
+    """numpy's median over the rows of ``(..., rows, frames)``: the middle value, or the mean
+    of the two middle values for an even count (torch.median takes the lower one)."""
+    ordered = x.sort(dim=-2).values
+    rows = x.shape[-2]
+    upper = ordered[..., rows // 2, :]
+    if rows % 2 == 1:
+        return upper
+    return 0.5 * (ordered[..., rows // 2 - 1, :] + upper)
