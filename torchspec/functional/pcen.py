@@ -80,9 +80,7 @@ def _decay_weights(b: Tensor, size: int) -> tuple[Tensor, Tensor]:
     return weights, torch.exp((steps + 1) * log_decay[..., 0])
 
 
-def _smooth_chunks_at_once(
-    x: Tensor, b: Tensor, previous: Tensor, block: int = CHUNK
-) -> Tensor:
+def _smooth_chunks_at_once(x: Tensor, b: Tensor, previous: Tensor, block: int = CHUNK) -> Tensor:
     """:func:`smooth` without a loop whose length depends on the input (for torch.export,
     ONNX and torch.compile): every chunk from a zero state at once, then the chunks' starting
     states from a ``(chunks, chunks)`` decay matrix, i.e. the same recurrence one level up.
