@@ -277,6 +277,14 @@ REGISTRY: dict[str, list[Case]] = {
             wave,
         ),
     ],
+    "Delta": [
+        Case(lambda: torchspec.Delta(width=5), real(6)),
+        Case(lambda: torchspec.Delta(width=3, order=2, mode="nearest"), real(6)),
+    ],
+    "StackMemory": [
+        Case(lambda: torchspec.StackMemory(), real(6)),
+        Case(lambda: torchspec.StackMemory(n_steps=3, delay=-2, mode="edge"), real(6)),
+    ],
     "ZeroCrossingRate": [
         Case(
             lambda: torchspec.ZeroCrossingRate(frame_length=64, hop_length=16),

@@ -192,3 +192,58 @@ def test_onset_strength_function_on_a_given_spectrogram():
     for item in range(2):
         expected = librosa.onset.onset_strength(S=db[item], lag=3, max_size=5, aggregate=np.median)
         assert peak_error(ours[item], expected) < 1e-12
+
+
+DELTA_CASES = [
+    {"width": w, "order": o, "mode": m}
+    for w, o in [(9, 1), (3, 1), (5, 2), (11, 3)]
+    for m in ("interp", "nearest", "mirror", "constant", "wrap")
+]
+
+
+@pytest.mark.parametrize("kwargs", DELTA_CASES, ids=str)
+def test_delta_equals_librosa(kwargs):
+    """Savitzky-Golay weights and edge fits from float64 pseudo-inverses, against scipy's
+    least squares: measured 4e-15 of the peak, compared at 1e-10."""
+    x = np.random.default_rng(4).standard_normal((2, 5, 30)).cumsum(axis=-1)
+    ours = torchspec.Delta(**kwargs).double()(torch.from_numpy(x))
+    expected = librosa.feature.delta(x, **kwargs)
+    assert peak_error(ours, expected) < 1e-10
+
+
+def test_delta_along_another_axis_and_too_short_input():
+    x = np.random.default_rng(6).standard_normal((4, 12, 3))
+    ours = torchspec.Delta(width=5, axis=-2).double()(torch.from_numpy(x))
+    assert peak_error(ours, librosa.feature.delta(x, width=5, axis=-2)) < 1e-10
+    with pytest.raises(ValueError, match=r"Delta\(width=9, mode='interp'\) needs at least 9"):
+        torchspec.Delta()(torch.zeros(3, 8))
+    with pytest.raises(ValueError, match="odd"):
+        torchspec.Delta(width=4)
+
+
+def test_delta_is_differentiable():
+    x = torch.randn(2, 3, 12, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(torchspec.Delta(width=5, order=2).double(), (x,))
+
+
+STACK_CASES = [
+    {"n_steps": n, "delay": d, "mode": m}
+    for n, d in [(1, 1), (2, 1), (3, 2), (4, -1), (3, -3)]
+    for m in ("constant", "edge", "reflect", "wrap")
+]
+
+
+@pytest.mark.parametrize("kwargs", STACK_CASES, ids=str)
+def test_stack_memory_equals_librosa_exactly(kwargs):
+    x = np.random.default_rng(7).standard_normal((2, 4, 15))
+    ours = torchspec.StackMemory(**kwargs)(torch.from_numpy(x))
+    expected = librosa.feature.stack_memory(x, **kwargs)
+    assert ours.shape == expected.shape
+    assert np.array_equal(ours.numpy(), expected)
+
+
+def test_stack_memory_refuses_what_it_cannot_pad():
+    with pytest.raises(ValueError, match="delay"):
+        torchspec.StackMemory(delay=0)
+    with pytest.raises(ValueError, match=r"needs at least 7 frames"):
+        torchspec.StackMemory(n_steps=4, delay=2, mode="reflect")(torch.zeros(3, 6))

@@ -146,8 +146,16 @@ ROWS: dict[str, Callable[[torch.nn.Module], int | None]] = {
     "InverseCQT": lambda m: m.n_bins,
     "PCEN": lambda m: m.n_channels,
     "GaussianLowpass": lambda m: m.n_channels,
+    "FrequencyMasking": lambda m: None,
+    "TimeMasking": lambda m: None,
+    "SpecAugment": lambda m: None,
+    "TimeStretch": lambda m: m.n_freq,
+    "ComputeDeltas": lambda m: None,
+    "SlidingWindowCmn": lambda m: None,
+    "Delta": lambda m: None,
+    "StackMemory": lambda m: None,
 }
-COMPLEX_INPUT = {"InverseSpectrogram", "InverseCQT"}
+COMPLEX_INPUT = {"InverseSpectrogram", "InverseCQT", "TimeStretch"}
 # The size of the feature axis of a waveform layer's output, and where it is.
 FEATURES: dict[str, Callable[[torch.nn.Module], tuple[int, int]]] = {
     "Spectrogram": lambda m: (

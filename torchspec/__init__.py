@@ -15,10 +15,11 @@ from .augment import FrequencyMasking, SpecAugment, TimeMasking
 from .cepstrum import LFCC, MFCC, InverseMFCC
 from .checks import EmptyFilterWarning
 from .cmn import SlidingWindowCmn
+from .context import StackMemory
 from .conv import allow_tf32
 from .cqt import CQT, VQT, InverseCQT
 from .dataset import FeatureDataset, pad_collate, read_manifest
-from .deltas import ComputeDeltas
+from .deltas import ComputeDeltas, Delta
 from .descriptors import (
     RMS,
     OnsetStrength,
@@ -55,6 +56,7 @@ __all__ = [
     "AudioLoadError",
     "ComputeDeltas",
     "Deemphasis",
+    "Delta",
     "EmptyFilterWarning",
     "FeatureDataset",
     "FeatureSpec",
@@ -80,6 +82,7 @@ __all__ = [
     "SpectralFlatness",
     "SpectralRolloff",
     "Spectrogram",
+    "StackMemory",
     "TimeMasking",
     "TimeStretch",
     "ZeroCrossingRate",

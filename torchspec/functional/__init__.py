@@ -7,8 +7,9 @@ where torchaudio has the function, librosa's otherwise. Builders return float64 
 
 from .augment import mask_along_axis, mask_along_axis_iid
 from .cepstral import cepstrum, mfcc_to_mel
+from .context import stack_memory
 from .cqt import decimate_kernels, decimated_copies, icqt, vqt_direct, vqt_multirate
-from .deltas import compute_deltas, sliding_window_cmn
+from .deltas import compute_deltas, delta, savgol_matrices, sliding_window_cmn
 from .descriptors import (
     rms,
     rms_from_magnitude,
@@ -85,6 +86,7 @@ __all__ = [
     "decimate_kernels",
     "decimated_copies",
     "deemphasis",
+    "delta",
     "erb_gamma",
     "filterbank_pinv",
     "fourier_kernels",
@@ -120,6 +122,7 @@ __all__ = [
     "resample",
     "rms",
     "rms_from_magnitude",
+    "savgol_matrices",
     "sinc_resample_kernel",
     "sliding_window_cmn",
     "smooth",
@@ -133,6 +136,7 @@ __all__ = [
     "spectral_rolloff",
     "spectrogram",
     "squared_magnitude",
+    "stack_memory",
     "triangular_filterbank",
     "upsample",
     "vqt_direct",

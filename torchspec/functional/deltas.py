@@ -2,6 +2,8 @@
 window, Kaldi's and HTK's definition) and sliding-window mean (and variance) normalisation
 (Kaldi's ``apply-cmvn-sliding``)."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -104,3 +106,72 @@ def sliding_window_cmn(
         degenerate = (variance <= 1e-12 * power) | (count <= 1)
         out = torch.where(degenerate, 0.0, out * variance.clamp(min=1e-300).rsqrt())
     return out.to(compute_dtype(specgram.dtype)).to(specgram.dtype)
+
+
+def savgol_matrices(width: int, order: int) -> tuple[Tensor, Tensor, Tensor]:
+    """The linear maps of librosa's ``delta`` (``scipy.signal.savgol_filter`` with
+    ``polyorder = deriv = order``), float64: ``(width,)`` weights of the centred
+    least-squares fit's ``order``-th derivative (``y[t] = sum_n w[n] x[t - h + n]``,
+    ``h = width // 2``), and the ``(h, width)`` maps from the first and from the last
+    ``width`` samples to the first and last ``h`` outputs (mode ``"interp"``: the polynomial
+    fitted to the edge window, differentiated, evaluated at the edge positions)."""
+    h = width // 2
+    powers = torch.arange(order + 1, dtype=torch.float64)
+    factorial = float(math.factorial(order))
+    centred = torch.arange(-h, h + 1, dtype=torch.float64)[:, None] ** powers  # (width, p+1)
+    weights = factorial * torch.linalg.pinv(centred)[order]
+    positions = torch.arange(width, dtype=torch.float64)
+    fit = torch.linalg.pinv(positions[:, None] ** powers)  # (p+1, width): samples -> coeffs
+    # d^order/dx^order of x**k at the edge positions: k!/(k-order)! x**(k-order) for k >= order
+    falling = torch.tensor(
+        [math.perm(k, order) if k >= order else 0.0 for k in range(order + 1)],
+        dtype=torch.float64,
+    )
+    exponents = (powers - order).clamp(min=0)
+
+    def derivative_at(where: Tensor) -> Tensor:
+        return falling * where[:, None] ** exponents  # (h, p+1)
+
+    start = derivative_at(positions[:h]) @ fit
+    end = derivative_at(positions[width - h :]) @ fit
+    return weights, start, end
+
+
+def delta(
+    data: Tensor,
+    weights: Tensor,
+    start: Tensor,
+    end: Tensor,
+    mode: str = "interp",
+) -> Tensor:
+    """librosa's ``feature.delta`` along the last axis with :func:`savgol_matrices`'s maps.
+
+    Args:
+        data: ``(..., time)``; ``time >= width`` for ``mode="interp"``.
+        weights, start, end: from :func:`savgol_matrices` (any float dtype; cast here).
+        mode: ``"interp"`` (edges from a polynomial fitted to the edge window, librosa's
+            default), or how the ends are extended before filtering: ``"nearest"`` (repeat),
+            ``"mirror"`` (reflect about the edge sample), ``"constant"`` (zeros), ``"wrap"``.
+
+    Returns:
+        ``(..., time)`` in ``data``'s dtype (half precision computed in float32).
+    """
+    dtype = compute_dtype(data.dtype)
+    x = data.to(dtype)
+    w = weights.to(dtype)
+    width = w.shape[0]
+    h = width // 2
+    if mode != "interp":
+        torch_mode = {"nearest": "replicate", "mirror": "reflect", "wrap": "circular"}
+        lead = x.shape[:-1]
+        flat = x.reshape(-1, 1, x.shape[-1])
+        if mode == "constant":
+            flat = F.pad(flat, (h, h))
+        else:
+            flat = F.pad(flat, (h, h), mode=torch_mode[mode])
+        padded = flat.reshape(lead + (flat.shape[-1],))
+        return torch.matmul(padded.unfold(-1, width, 1), w).to(data.dtype)
+    middle = torch.matmul(x.unfold(-1, width, 1), w)
+    first = torch.matmul(x[..., :width], start.to(dtype).t())
+    last = torch.matmul(x[..., x.shape[-1] - width :], end.to(dtype).t())
+    return torch.cat([first, middle, last], dim=-1).to(data.dtype)
