@@ -285,6 +285,14 @@ REGISTRY: dict[str, list[Case]] = {
         Case(lambda: torchspec.StackMemory(), real(6)),
         Case(lambda: torchspec.StackMemory(n_steps=3, delay=-2, mode="edge"), real(6)),
     ],
+    "ChromaSTFT": [
+        Case(lambda: torchspec.ChromaSTFT(sr=SR, n_fft=64, hop_length=16, tuning=0.0), wave),
+        Case(
+            lambda: torchspec.ChromaSTFT(sr=SR, n_fft=64, hop_length=16),
+            wave,
+            differentiable=False,  # the tuning estimate is a histogram's argmax
+        ),
+    ],
     "ZeroCrossingRate": [
         Case(
             lambda: torchspec.ZeroCrossingRate(frame_length=64, hop_length=16),

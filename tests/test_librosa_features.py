@@ -247,3 +247,55 @@ def test_stack_memory_refuses_what_it_cannot_pad():
         torchspec.StackMemory(delay=0)
     with pytest.raises(ValueError, match=r"needs at least 7 frames"):
         torchspec.StackMemory(n_steps=4, delay=2, mode="reflect")(torch.zeros(3, 6))
+
+
+def detuned(cents: float, seconds: float = 1.4) -> np.ndarray:
+    """A-major chord (A4, C#5, E5) with harmonics, detuned by ``cents``, and a little noise."""
+    t = np.arange(int(seconds * SR)) / SR
+    ratio = 2 ** (cents / 1200)
+    chord = sum(
+        0.2 / k * np.sin(2 * np.pi * f * k * ratio * t)
+        for f in (440.0, 554.37, 659.26)
+        for k in (1, 2, 3)
+    )
+    return chord + 0.005 * np.random.default_rng(int(cents) + 50).standard_normal(t.size)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"tuning": 0.0}, {"n_fft": 4096, "hop_length": 1024}, {"norm": 2.0}, {"norm": None}],
+    ids=str,
+)
+def test_chroma_stft_equals_librosa_per_item(kwargs):
+    """A batch of clips tuned differently (-30, 0, +20 cents): each item's tuning is
+    estimated from that item alone, as librosa does. 1e-6 of the peak: librosa's chroma
+    filterbank is float32 (measured up to 3.6e-8); the tuning estimates are equal."""
+    y = np.stack([detuned(-30), detuned(0), detuned(20)])
+    out = torchspec.ChromaSTFT(**kwargs).double()(torch.from_numpy(y))
+    for item in range(3):
+        expected = librosa.feature.chroma_stft(y=y[item], sr=SR, **kwargs)
+        assert peak_error(out[item], expected) < 1e-6, item
+
+
+def test_tuning_estimates_equal_librosas():
+    y = np.stack([detuned(-30), detuned(0), detuned(20), detuned(45)])
+    power = torch.from_numpy(np.abs(librosa.stft(y)) ** 2)
+    ours = TF.estimate_tuning(power, SR, 2048)
+    for item in range(4):
+        expected = librosa.estimate_tuning(S=power[item].numpy(), sr=SR)
+        assert float(ours[item]) == pytest.approx(expected, abs=1e-12)
+    assert -0.35 < float(ours[0]) < -0.25 and 0.15 < float(ours[2]) < 0.25  # the detuning
+
+
+def test_chroma_filterbank_equals_librosa():
+    for sr, n_fft, tuning, n_chroma in [(22050, 2048, 0.0, 12), (16000, 1024, -0.3, 24)]:
+        ours = TF.chroma_filterbank(sr, n_fft, tuning, n_chroma)
+        expected = librosa.filters.chroma(
+            sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma, dtype=np.float64
+        )
+        assert peak_error(ours, expected) < 1e-12
+
+
+def test_chroma_of_silence_is_zero():
+    out = torchspec.ChromaSTFT().double()(torch.zeros(2, 8000, dtype=torch.float64))
+    assert torch.equal(out, torch.zeros(2, 12, 16, dtype=torch.float64))

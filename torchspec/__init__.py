@@ -22,6 +22,7 @@ from .dataset import FeatureDataset, pad_collate, read_manifest
 from .deltas import ComputeDeltas, Delta
 from .descriptors import (
     RMS,
+    ChromaSTFT,
     OnsetStrength,
     SpectralBandwidth,
     SpectralCentroid,
@@ -54,6 +55,7 @@ __all__ = [
     "VQT",
     "AmplitudeToDB",
     "AudioLoadError",
+    "ChromaSTFT",
     "ComputeDeltas",
     "Deemphasis",
     "Delta",

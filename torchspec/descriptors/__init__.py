@@ -1,5 +1,6 @@
-"""Descriptors computed from a spectrogram, one module per family (spectral shape, onset)."""
+"""Descriptors of audio, one module per family (spectral shape, onset, chroma)."""
 
+from .chroma import ChromaSTFT
 from .onset import OnsetStrength
 from .shape import (
     RMS,
@@ -12,6 +13,7 @@ from .shape import (
 
 __all__ = [
     "RMS",
+    "ChromaSTFT",
     "OnsetStrength",
     "SpectralBandwidth",
     "SpectralCentroid",

@@ -129,7 +129,7 @@ LIBROSA_WINDOWS: dict[str, Callable[..., Tensor]] = {
 
 class _LibrosaSpectralShape(ExactBuffersModule):
     """A descriptor of librosa's STFT magnitude ``|stft(y)|`` (``librosa.feature``'s
-    ``_spectrogram`` with ``power=1``): the spectrogram layer and the bin frequencies
+    ``_spectrogram``, ``power=1`` unless told): the spectrogram layer and the bin frequencies
     ``linspace(0, sr / 2, 1 + n_fft // 2)`` (``librosa.fft_frequencies``)."""
 
     freq: Tensor
@@ -145,16 +145,18 @@ class _LibrosaSpectralShape(ExactBuffersModule):
         pad_mode: str,
         device: torch.device | str | None,
         dtype: torch.dtype | None,
+        power: float = 1.0,
     ) -> None:
         super().__init__()
         self.sr = check_number("sr", sr, above=0.0)
+        n_fft = check_int("n_fft", n_fft, minimum=2)
         window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
         self.spectrogram = Spectrogram(
             n_fft,
             win_length,
             hop_length,
             window_fn=LIBROSA_WINDOWS[window],
-            power=1.0,
+            power=power,
             center=check_bool("center", center),
             pad_mode=pad_mode,
             device=device,
@@ -170,7 +172,7 @@ class _LibrosaSpectralShape(ExactBuffersModule):
         )
 
     def magnitude(self, y: Tensor, name: str) -> Tensor:
-        """``|stft(y)|``, in float32 for half-precision input (its squares overflow)."""
+        """``|stft(y)| ** power``, in float32 for half-precision input (its squares overflow)."""
         if not scripting():
             check_waveform(y, name)
         out: Tensor = self.spectrogram(y.to(compute_dtype(y.dtype)))

@@ -7,6 +7,7 @@ where torchaudio has the function, librosa's otherwise. Builders return float64 
 
 from .augment import mask_along_axis, mask_along_axis_iid
 from .cepstral import cepstrum, mfcc_to_mel
+from .chroma import chroma_filterbank, chroma_stft, estimate_tuning, hz_to_octs, piptrack
 from .context import stack_memory
 from .cqt import decimate_kernels, decimated_copies, icqt, vqt_direct, vqt_multirate
 from .deltas import compute_deltas, delta, savgol_matrices, sliding_window_cmn
@@ -79,6 +80,8 @@ __all__ = [
     "apply_filterbank",
     "apply_resample_kernel",
     "cepstrum",
+    "chroma_filterbank",
+    "chroma_stft",
     "compute_deltas",
     "cqt_frequencies",
     "cqt_kernels",
@@ -88,10 +91,12 @@ __all__ = [
     "deemphasis",
     "delta",
     "erb_gamma",
+    "estimate_tuning",
     "filterbank_pinv",
     "fourier_kernels",
     "griffinlim",
     "hz_to_mel",
+    "hz_to_octs",
     "icqt",
     "inverse_filterbank",
     "inverse_fourier_kernels",
@@ -117,6 +122,7 @@ __all__ = [
     "pcen",
     "phase_advance",
     "phase_vocoder",
+    "piptrack",
     "preemphasis",
     "relative_bandwidth",
     "resample",

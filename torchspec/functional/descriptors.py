@@ -66,7 +66,12 @@ def spectral_bandwidth(
         centroid = spectral_centroid(S, freq)
     deviation = (freq.to(S.dtype)[:, None] - centroid).abs()
     weights = _frame_weights(S) if norm else S
-    return (weights * deviation**p).sum(dim=-2, keepdim=True) ** (1.0 / p)
+    # scaled by the largest deviation (the Nyquist or the lowest bin's), so that d**p does not
+    # overflow for a large p (float32: 1e4 Hz ** 10 already does)
+    largest = deviation.amax(dim=-2, keepdim=True)
+    largest = torch.where(largest > 0, largest, 1.0)
+    spread = (weights * (deviation / largest) ** p).sum(dim=-2, keepdim=True) ** (1.0 / p)
+    return spread * largest
 
 
 def spectral_rolloff(S: Tensor, freq: Tensor, roll_percent: float = 0.85) -> Tensor:

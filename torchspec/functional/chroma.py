@@ -1,0 +1,180 @@
+"""Chroma: a spectrogram folded onto the pitch classes of an octave (librosa's
+``filters.chroma``, ``feature.chroma_stft``), with librosa's tuning estimate
+(``piptrack``, ``estimate_tuning``) computed per item of a batch."""
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def hz_to_octs(
+    frequencies: Tensor, tuning: Tensor | float = 0.0, bins_per_octave: int = 12
+) -> Tensor:
+    """librosa's ``hz_to_octs``: octaves above C0, ``log2(f / (A440 / 16))`` with
+    ``A440 = 440 * 2 ** (tuning / bins_per_octave)``."""
+    a440 = 440.0 * 2.0 ** (torch.as_tensor(tuning, dtype=frequencies.dtype) / bins_per_octave)
+    return torch.log2(frequencies / (a440 / 16))
+
+
+def chroma_filterbank(
+    sr: float,
+    n_fft: int,
+    tuning: Tensor | float = 0.0,
+    n_chroma: int = 12,
+    ctroct: float = 5.0,
+    octwidth: float | None = 2.0,
+    base_c: bool = True,
+) -> Tensor:
+    """librosa's ``filters.chroma`` (``norm=2``), float64: for each pitch class a Gaussian
+    bump (in pitch-class distance, as wide as the FFT bin) over the FFT bins, columns of unit
+    L2 norm, weighted by a Gaussian over octaves centred on ``ctroct`` (``octwidth`` wide,
+    None: flat), rows starting at C when ``base_c`` (else at A).
+
+    Args:
+        sr: sample rate in Hz. n_fft: FFT size.
+        tuning: deviation from A440 in fractions of a chroma bin, a number or a ``(...,)``
+            tensor (one filterbank per entry).
+
+    Returns:
+        ``(..., n_chroma, 1 + n_fft // 2)`` float64.
+    """
+    tuning_t = torch.as_tensor(tuning, dtype=torch.float64)
+    frequencies = torch.arange(1, n_fft, dtype=torch.float64) * (sr / n_fft)
+    bins = n_chroma * hz_to_octs(frequencies, tuning_t[..., None], n_chroma)  # (..., n_fft-1)
+    bins = torch.cat([bins[..., :1] - 1.5 * n_chroma, bins], dim=-1)  # (..., n_fft)
+    widths = torch.cat(
+        [(bins[..., 1:] - bins[..., :-1]).clamp(min=1.0), torch.ones_like(bins[..., :1])], dim=-1
+    )
+    half = float(round(n_chroma / 2))  # numpy's round: half to even (6 for 12)
+    chroma = torch.arange(n_chroma, dtype=torch.float64)[:, None]
+    distance = bins[..., None, :] - chroma  # (..., n_chroma, n_fft)
+    distance = torch.remainder(distance + half + 10 * n_chroma, n_chroma) - half
+    weights = torch.exp(-0.5 * (2 * distance / widths[..., None, :]) ** 2)
+    norms = weights.square().sum(dim=-2, keepdim=True).sqrt()
+    weights = weights / torch.where(norms > 0, norms, 1.0)
+    if octwidth is not None:
+        octave = torch.exp(-0.5 * ((bins / n_chroma - ctroct) / octwidth) ** 2)
+        weights = weights * octave[..., None, :]
+    if base_c:
+        weights = torch.roll(weights, -3 * (n_chroma // 12), dims=-2)
+    return weights[..., : 1 + n_fft // 2]
+
+
+def piptrack(
+    S: Tensor,
+    sr: float,
+    n_fft: int,
+    fmin: float = 150.0,
+    fmax: float = 4000.0,
+    threshold: float = 0.1,
+) -> tuple[Tensor, Tensor]:
+    """librosa's ``piptrack(S=...)``: at each local maximum of a frame above ``threshold``
+    times the frame's maximum, within ``[fmin, fmax)``, the parabolically interpolated
+    frequency and magnitude; zeros elsewhere.
+
+    Args:
+        S: ``(..., 1 + n_fft // 2, frames)`` non-negative (librosa takes ``|S|``).
+
+    Returns:
+        ``pitches`` in Hz and ``magnitudes``, both shaped like ``S``.
+    """
+    S = S.abs()
+    rows = S.shape[-2]
+    above, below = S[..., 2:, :], S[..., :-2, :]
+    centre = S[..., 1:-1, :]
+    a = above + below - 2 * centre
+    b = (above - below) / 2
+    inner = torch.where(b.abs() >= a.abs(), 0.0, -b / torch.where(a == 0, 1.0, a))
+    edge = torch.zeros_like(S[..., :1, :])
+    shift = torch.cat([edge, inner, edge], dim=-2)
+    slope = torch.cat(
+        [S[..., 1:2, :] - S[..., :1, :], b, S[..., -1:, :] - S[..., -2:-1, :]], dim=-2
+    )  # numpy.gradient along the rows
+    skew = 0.5 * slope * shift
+    freqs = torch.linspace(0, sr / 2, rows, dtype=torch.float64).to(S.dtype)
+    in_range = ((freqs >= max(fmin, 0.0)) & (freqs < min(fmax, sr / 2)))[:, None]
+    kept = S * (threshold * S.amax(dim=-2, keepdim=True) < S)
+    peak_inner = (kept[..., 1:-1, :] > kept[..., :-2, :]) & (kept[..., 1:-1, :] >= kept[..., 2:, :])
+    peak_last = kept[..., -1:, :] > kept[..., -2:-1, :]
+    peaks = torch.cat([torch.zeros_like(peak_last), peak_inner, peak_last], dim=-2) & in_range
+    index = torch.arange(rows, dtype=S.dtype, device=S.device)[:, None]
+    pitches = torch.where(peaks, (index + shift) * (sr / n_fft), 0.0)
+    magnitudes = torch.where(peaks, S + skew, 0.0)
+    return pitches, magnitudes
+
+
+def estimate_tuning(
+    S: Tensor,
+    sr: float,
+    n_fft: int,
+    resolution: float = 0.01,
+    bins_per_octave: int = 12,
+) -> Tensor:
+    """librosa's ``estimate_tuning(S=...)`` for each spectrogram of a batch: the peak of the
+    histogram (``resolution`` wide bins over [-0.5, 0.5)) of the pitch residuals, in
+    fractions of a bin, of :func:`piptrack`'s peaks whose magnitude reaches their median.
+    Not differentiable (a histogram's argmax); 0 where no peak is found.
+
+    Args:
+        S: ``(..., 1 + n_fft // 2, frames)`` power or magnitude spectrogram.
+
+    Returns:
+        ``(...,)`` float64 tunings.
+    """
+    pitches, magnitudes = piptrack(S.double(), sr, n_fft)
+    lead = S.shape[:-2]
+    pitches = pitches.reshape(-1, pitches.shape[-2] * pitches.shape[-1])
+    magnitudes = magnitudes.reshape(pitches.shape)
+    found = pitches > 0
+    count = found.sum(dim=-1)  # (items,)
+    ordered = torch.where(found, magnitudes, torch.inf).sort(dim=-1).values
+    low = ordered.gather(-1, ((count - 1) // 2).clamp(min=0)[:, None])[:, 0]
+    high = ordered.gather(-1, (count // 2).clamp(max=ordered.shape[-1] - 1)[:, None])[:, 0]
+    median = torch.where(count > 0, 0.5 * (low + high), 0.0)  # numpy's median
+    chosen = found & (magnitudes >= median[:, None])
+    safe = torch.where(chosen, pitches, 440.0)
+    residual = torch.remainder(bins_per_octave * hz_to_octs(safe), 1.0)
+    residual = torch.where(residual >= 0.5, residual - 1.0, residual)
+    n_bins = math.ceil(1.0 / resolution)
+    edges = torch.arange(n_bins + 1, dtype=torch.float64) * (1.0 / n_bins) - 0.5
+    edges[-1] = 0.5
+    index = torch.floor((residual + 0.5) * n_bins).long().clamp(0, n_bins - 1)
+    index = torch.where(residual < edges[index], index - 1, index)  # numpy's edge corrections
+    index = torch.where((residual >= edges[index + 1]) & (index != n_bins - 1), index + 1, index)
+    counts = torch.zeros(pitches.shape[0], n_bins, dtype=torch.float64)
+    counts.scatter_add_(-1, index, chosen.double())
+    tuning = edges[counts.argmax(dim=-1)]
+    return torch.where(chosen.any(dim=-1), tuning, 0.0).reshape(lead)
+
+
+def chroma_stft(
+    S: Tensor,
+    sr: float,
+    n_fft: int,
+    tuning: Tensor | float | None = None,
+    n_chroma: int = 12,
+    norm: float | None = math.inf,
+) -> Tensor:
+    """librosa's ``feature.chroma_stft(S=...)``: ``filters.chroma`` applied to a power
+    spectrogram, each frame normalised by its ``norm`` (max for inf; None: raw).
+
+    Args:
+        S: ``(..., 1 + n_fft // 2, frames)`` power spectrogram.
+        tuning: a number, a ``(...,)`` tensor, or None to estimate it per item
+            (:func:`estimate_tuning`).
+
+    Returns:
+        ``(..., n_chroma, frames)`` in ``S``'s dtype.
+    """
+    if tuning is None:
+        tuning = estimate_tuning(S, sr, n_fft, bins_per_octave=n_chroma)
+    bank = chroma_filterbank(sr, n_fft, tuning, n_chroma).to(S.dtype)
+    raw = torch.matmul(bank, S)
+    if norm is None:
+        return raw
+    if math.isinf(norm):
+        length = raw.abs().amax(dim=-2, keepdim=True)
+    else:
+        length = raw.abs().pow(norm).sum(dim=-2, keepdim=True).pow(1.0 / norm)
+    return raw / torch.where(length > 0, length, 1.0)
