@@ -293,6 +293,10 @@ REGISTRY: dict[str, list[Case]] = {
             differentiable=False,  # the tuning estimate is a histogram's argmax
         ),
     ],
+    "HPSS": [
+        Case(lambda: torchspec.HPSS(kernel_size=5), positive(6)),
+        Case(lambda: torchspec.HPSS(kernel_size=(3, 4), margin=2.0, power=1.0), positive(6)),
+    ],
     "ZeroCrossingRate": [
         Case(
             lambda: torchspec.ZeroCrossingRate(frame_length=64, hop_length=16),

@@ -72,6 +72,11 @@ def test_integer_and_bool_tensors_are_type_errors(case):
 def test_complex_where_real_is_expected_is_a_type_error(case):
     layer = case.make()
     x = case.input(2)
+    if isinstance(layer, torchspec.HPSS):  # takes either: a complex STFT keeps its phase
+        out = layer(x.to(torch.complex64))
+        assert out.is_complex()
+        torch.testing.assert_close(out.abs(), layer(x))
+        return
     if x.is_complex():
         with pytest.raises(TypeError, match="complex"):
             layer(x.real.contiguous())
@@ -252,7 +257,7 @@ def test_log_frequency_resolution_warning():
 
 
 def test_registry_is_the_contract_registry():
-    assert len(REGISTRY) == 44
+    assert len(REGISTRY) == 45
 
 
 def test_cqt_wavelets_too_short_to_resolve_warn():

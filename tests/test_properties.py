@@ -154,6 +154,7 @@ ROWS: dict[str, Callable[[torch.nn.Module], int | None]] = {
     "SlidingWindowCmn": lambda m: None,
     "Delta": lambda m: None,
     "StackMemory": lambda m: None,
+    "HPSS": lambda m: None,
 }
 COMPLEX_INPUT = {"InverseSpectrogram", "InverseCQT", "TimeStretch"}
 # The size of the feature axis of a waveform layer's output, and where it is.
@@ -233,6 +234,8 @@ def check_layer(name: str, data: st.DataObject) -> None:
     if name in FEATURES:
         axis, size = FEATURES[name](layer)
         assert out.shape[axis] == size
+    elif name == "HPSS":
+        assert out.shape == (*x.shape[:-2], 2, *x.shape[-2:])
     elif name in ROWS and name not in ("GriffinLim", "InverseSpectrogram", "InverseCQT"):
         assert out.dim() == x.dim()
 

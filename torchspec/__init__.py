@@ -21,6 +21,7 @@ from .cqt import CQT, VQT, InverseCQT
 from .dataset import FeatureDataset, pad_collate, read_manifest
 from .deltas import ComputeDeltas, Delta
 from .descriptors import (
+    HPSS,
     RMS,
     ChromaSTFT,
     OnsetStrength,
@@ -47,6 +48,7 @@ from .stretch import PitchShift, TimeStretch
 
 __all__ = [
     "CQT",
+    "HPSS",
     "LEAF",
     "LFCC",
     "MFCC",

@@ -1,6 +1,8 @@
-"""Descriptors of audio, one module per family (spectral shape, onset, chroma)."""
+"""Descriptors of audio, one module per family (spectral shape, onset, chroma,
+harmonic/percussive)."""
 
 from .chroma import ChromaSTFT
+from .hpss import HPSS
 from .onset import OnsetStrength
 from .shape import (
     RMS,
@@ -12,6 +14,7 @@ from .shape import (
 )
 
 __all__ = [
+    "HPSS",
     "RMS",
     "ChromaSTFT",
     "OnsetStrength",

@@ -52,6 +52,7 @@ from .filterbanks import (
 )
 from .filtering import apply_filterbank, filterbank_pinv, inverse_filterbank, nnls
 from .griffinlim import griffinlim
+from .hpss import harmonic_percussive, hpss, median_filter, softmask
 from .onset import onset_strength
 from .pcen import max_filter, pcen, smooth, smoothing_coefficient
 from .resample import (
@@ -95,6 +96,8 @@ __all__ = [
     "filterbank_pinv",
     "fourier_kernels",
     "griffinlim",
+    "harmonic_percussive",
+    "hpss",
     "hz_to_mel",
     "hz_to_octs",
     "icqt",
@@ -111,6 +114,7 @@ __all__ = [
     "mask_along_axis",
     "mask_along_axis_iid",
     "max_filter",
+    "median_filter",
     "mel_frequencies",
     "mel_to_hz",
     "melscale_fbanks",
@@ -133,6 +137,7 @@ __all__ = [
     "sliding_window_cmn",
     "smooth",
     "smoothing_coefficient",
+    "softmask",
     "sparsify_kernels",
     "sparsify_rows",
     "spectral_bandwidth",

@@ -8,19 +8,18 @@ import torch
 from torch import Tensor
 
 
-def hz_to_octs(
-    frequencies: Tensor, tuning: Tensor | float = 0.0, bins_per_octave: int = 12
-) -> Tensor:
+def hz_to_octs(frequencies: Tensor, tuning: Tensor, bins_per_octave: int = 12) -> Tensor:
     """librosa's ``hz_to_octs``: octaves above C0, ``log2(f / (A440 / 16))`` with
-    ``A440 = 440 * 2 ** (tuning / bins_per_octave)``."""
-    a440 = 440.0 * 2.0 ** (torch.as_tensor(tuning, dtype=frequencies.dtype) / bins_per_octave)
+    ``A440 = 440 * 2 ** (tuning / bins_per_octave)`` (``tuning`` broadcast against
+    ``frequencies``; ``torch.tensor(0.0)`` for A440)."""
+    a440 = 440.0 * torch.pow(2.0, tuning.to(frequencies.dtype) / bins_per_octave)
     return torch.log2(frequencies / (a440 / 16))
 
 
 def chroma_filterbank(
     sr: float,
     n_fft: int,
-    tuning: Tensor | float = 0.0,
+    tuning: Tensor,
     n_chroma: int = 12,
     ctroct: float = 5.0,
     octwidth: float | None = 2.0,
@@ -33,13 +32,13 @@ def chroma_filterbank(
 
     Args:
         sr: sample rate in Hz. n_fft: FFT size.
-        tuning: deviation from A440 in fractions of a chroma bin, a number or a ``(...,)``
-            tensor (one filterbank per entry).
+        tuning: deviation from A440 in fractions of a chroma bin, a ``(...,)`` tensor (one
+            filterbank per entry; ``torch.tensor(0.0)`` for one at A440).
 
     Returns:
         ``(..., n_chroma, 1 + n_fft // 2)`` float64.
     """
-    tuning_t = torch.as_tensor(tuning, dtype=torch.float64)
+    tuning_t = tuning.to(torch.float64)
     frequencies = torch.arange(1, n_fft, dtype=torch.float64) * (sr / n_fft)
     bins = n_chroma * hz_to_octs(frequencies, tuning_t[..., None], n_chroma)  # (..., n_fft-1)
     bins = torch.cat([bins[..., :1] - 1.5 * n_chroma, bins], dim=-1)  # (..., n_fft)
@@ -134,7 +133,8 @@ def estimate_tuning(
     median = torch.where(count > 0, 0.5 * (low + high), 0.0)  # numpy's median
     chosen = found & (magnitudes >= median[:, None])
     safe = torch.where(chosen, pitches, 440.0)
-    residual = torch.remainder(bins_per_octave * hz_to_octs(safe), 1.0)
+    zero = torch.zeros((), dtype=torch.float64)
+    residual = torch.remainder(bins_per_octave * hz_to_octs(safe, zero), 1.0)
     residual = torch.where(residual >= 0.5, residual - 1.0, residual)
     n_bins = math.ceil(1.0 / resolution)
     edges = torch.arange(n_bins + 1, dtype=torch.float64) * (1.0 / n_bins) - 0.5
@@ -152,7 +152,7 @@ def chroma_stft(
     S: Tensor,
     sr: float,
     n_fft: int,
-    tuning: Tensor | float | None = None,
+    tuning: float | None = None,
     n_chroma: int = 12,
     norm: float | None = math.inf,
 ) -> Tensor:
@@ -161,15 +161,16 @@ def chroma_stft(
 
     Args:
         S: ``(..., 1 + n_fft // 2, frames)`` power spectrogram.
-        tuning: a number, a ``(...,)`` tensor, or None to estimate it per item
-            (:func:`estimate_tuning`).
+        tuning: a number, or None to estimate it per item (:func:`estimate_tuning`).
 
     Returns:
         ``(..., n_chroma, frames)`` in ``S``'s dtype.
     """
     if tuning is None:
-        tuning = estimate_tuning(S, sr, n_fft, bins_per_octave=n_chroma)
-    bank = chroma_filterbank(sr, n_fft, tuning, n_chroma).to(S.dtype)
+        tunings = estimate_tuning(S, sr, n_fft, bins_per_octave=n_chroma)
+    else:
+        tunings = torch.full((), tuning, dtype=torch.float64)
+    bank = chroma_filterbank(sr, n_fft, tunings, n_chroma).to(S.dtype)
     raw = torch.matmul(bank, S)
     if norm is None:
         return raw
