@@ -297,6 +297,20 @@ REGISTRY: dict[str, list[Case]] = {
         Case(lambda: torchspec.HPSS(kernel_size=5), positive(6)),
         Case(lambda: torchspec.HPSS(kernel_size=(3, 4), margin=2.0, power=1.0), positive(6)),
     ],
+    "Tempogram": [
+        Case(
+            lambda: torchspec.Tempogram(sr=SR, hop_length=16, win_length=8, n_fft=64, n_mels=8),
+            wave,
+        )
+    ],
+    "FourierTempogram": [
+        Case(
+            lambda: torchspec.FourierTempogram(
+                sr=SR, hop_length=16, win_length=8, n_fft=64, n_mels=8
+            ),
+            wave,
+        )
+    ],
     "ZeroCrossingRate": [
         Case(
             lambda: torchspec.ZeroCrossingRate(frame_length=64, hop_length=16),

@@ -349,3 +349,50 @@ def test_hpss_refuses_negative_magnitudes_and_small_margins():
         torchspec.HPSS()(-torch.rand(10, 12))
     with pytest.raises(ValueError, match="margin"):
         torchspec.HPSS(margin=0.5)
+
+
+TEMPO_CASES = [
+    {},
+    {"win_length": 100, "hop_length": 256},
+    {"center": False, "win_length": 50},
+]
+
+
+def rhythm() -> np.ndarray:
+    """Two clips of 3 s: clicks at 120 and at 95 BPM over quiet noise."""
+    rng = np.random.default_rng(8)
+    clips = 0.01 * rng.standard_normal((2, 3 * SR))
+    for item, bpm in enumerate((120, 95)):
+        for start in np.arange(0, 3 * SR - 200, int(SR * 60 / bpm)):
+            clips[item, start : start + 200] += np.hanning(200)
+    return clips
+
+
+@pytest.mark.parametrize("kwargs", [*TEMPO_CASES, {"norm": None, "win_length": 64}], ids=str)
+def test_tempogram_equals_librosa_per_item(kwargs):
+    """1e-6 of the peak: the onset envelope carries librosa's float32 mel filterbank
+    (measured 3.4e-8)."""
+    y = rhythm()
+    out = torchspec.Tempogram(**kwargs).double()(torch.from_numpy(y))
+    for item in range(2):
+        expected = librosa.feature.tempogram(y=y[item], **kwargs)
+        assert peak_error(out[item], expected) < 1e-6
+
+
+@pytest.mark.parametrize("kwargs", TEMPO_CASES, ids=str)
+def test_fourier_tempogram_equals_librosa_per_item(kwargs):
+    y = rhythm()
+    out = torchspec.FourierTempogram(**kwargs).double()(torch.from_numpy(y))
+    for item in range(2):
+        expected = librosa.feature.fourier_tempogram(y=y[item], **kwargs)
+        assert peak_error(out[item], expected) < 1e-6
+
+
+def test_tempogram_peaks_at_the_beat_period():
+    """The autocorrelation of a 120 BPM click train peaks at a lag of 0.5 s (21.5 frames at
+    hop 512), the 95 BPM one at 0.63 s (27.2 frames), away from lag 0."""
+    out = torchspec.Tempogram().double()(torch.from_numpy(rhythm()))
+    mean = out[..., 20:-20].mean(dim=-1)  # (2, 384) lags, away from the edges
+    for item, period in enumerate((0.5, 60 / 95)):
+        lag = int(mean[item, 10:40].argmax()) + 10
+        assert abs(lag - period * SR / 512) <= 1.0

@@ -4,9 +4,10 @@ STFT as a strided convolution with fixed or trainable Fourier kernels, a log-fre
 inverse STFT, and heads on top (mel, MFCC, LFCC, decibels, CQT/VQT, PCEN), all ``nn.Module``
 layers with torchaudio's names and defaults; torchaudio's other time-frequency transforms
 (SpecAugment masks, time stretch, pitch shift, deltas, sliding CMN, resampling, emphasis,
-spectral centroid); learnable frontends (SincNet's filters, LEAF's
-Gabor filters, pooling and sPCEN); :mod:`torchspec.functional` holds their pure-function
-twins and every filterbank builder.
+spectral centroid); librosa's features (spectral shape, RMS, zero crossings, onset strength,
+tempograms, chroma, HPSS, delta, stack_memory) with librosa's names; learnable frontends
+(SincNet's filters, LEAF's Gabor filters, pooling and sPCEN); :mod:`torchspec.functional`
+holds their pure-function twins and every filterbank builder.
 """
 
 from . import functional, presets
@@ -24,11 +25,13 @@ from .descriptors import (
     HPSS,
     RMS,
     ChromaSTFT,
+    FourierTempogram,
     OnsetStrength,
     SpectralBandwidth,
     SpectralCentroid,
     SpectralFlatness,
     SpectralRolloff,
+    Tempogram,
     ZeroCrossingRate,
 )
 from .emphasis import Deemphasis, Preemphasis
@@ -64,6 +67,7 @@ __all__ = [
     "EmptyFilterWarning",
     "FeatureDataset",
     "FeatureSpec",
+    "FourierTempogram",
     "FrequencyMasking",
     "GaborFilterbank",
     "GaussianLowpass",
@@ -87,6 +91,7 @@ __all__ = [
     "SpectralRolloff",
     "Spectrogram",
     "StackMemory",
+    "Tempogram",
     "TimeMasking",
     "TimeStretch",
     "ZeroCrossingRate",

@@ -3,7 +3,7 @@ harmonic/percussive)."""
 
 from .chroma import ChromaSTFT
 from .hpss import HPSS
-from .onset import OnsetStrength
+from .onset import FourierTempogram, OnsetStrength, Tempogram
 from .shape import (
     RMS,
     SpectralBandwidth,
@@ -17,10 +17,12 @@ __all__ = [
     "HPSS",
     "RMS",
     "ChromaSTFT",
+    "FourierTempogram",
     "OnsetStrength",
     "SpectralBandwidth",
     "SpectralCentroid",
     "SpectralFlatness",
     "SpectralRolloff",
+    "Tempogram",
     "ZeroCrossingRate",
 ]

@@ -5,7 +5,7 @@ import math
 import torch
 from torch import Tensor
 
-from ..checks import check_bool, check_int, check_number
+from ..checks import check_bool, check_int, check_non_negative, check_number
 from ..functional.hpss import harmonic_percussive
 from ..tracing import scripting
 
@@ -88,8 +88,5 @@ def check_hpss_input(S: Tensor) -> None:  # noqa: N803
         raise ValueError(
             f"HPSS expects (..., freq, frames) with at least one of each, got {tuple(S.shape)}"
         )
-    if not S.is_complex() and bool((S < 0).any()):
-        raise ValueError(
-            "HPSS needs a non-negative magnitude or power spectrogram (or a complex STFT); "
-            f"the smallest value is {float(S.min()):.3g}"
-        )
+    if not S.is_complex():
+        check_non_negative(S, "HPSS", "spectrogram (or a complex STFT)")

@@ -1,13 +1,27 @@
-"""Onset strength: the spectral-flux novelty curve beat trackers and onset detectors read."""
+"""Onset strength, the spectral-flux novelty curve beat trackers and onset detectors read,
+and the tempograms computed from it (its local autocorrelation and its local spectrum)."""
+
+import math
 
 import torch
 from torch import Tensor
 
-from ..checks import check_bool, check_choice, check_int, check_number, check_waveform
-from ..functional.onset import AGGREGATES, onset_strength
+from ..checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_waveform,
+    compute_dtype,
+    empty_batch,
+)
+from ..functional.onset import AGGREGATES, onset_strength, tempogram
+from ..functional.spectral import as_input_dtype
 from ..presets import LibrosaMelSpectrogram
 from ..scaling import AmplitudeToDB
+from ..spectrogram import Spectrogram
 from ..tracing import scripting
+from .shape import LIBROSA_WINDOWS
 
 
 class OnsetStrength(torch.nn.Module):
@@ -68,3 +82,119 @@ class OnsetStrength(torch.nn.Module):
             self.hop_length,
             self.aggregate,
         )
+
+
+class Tempogram(torch.nn.Module):
+    """``librosa.feature.tempogram(y=...)``: the autocorrelation of the onset envelope
+    (:class:`OnsetStrength` with librosa's defaults and this ``hop_length``) over
+    ``win_length`` frames around each frame, windowed, lag by lag, normalised per frame.
+
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``hop_length`` 512,
+    ``win_length`` 384 (frames of the envelope), ``center`` True, ``window`` ``"hann"`` (or
+    ``"hamming"``, ``"blackman"``), ``norm`` inf (or a p-norm, or None); device, dtype;
+    any other keyword goes to :class:`OnsetStrength` (``n_fft``, ``n_mels``, ``lag``, ...:
+    librosa takes a precomputed ``onset_envelope`` for those).
+
+    Shapes: input ``(..., time)``; output ``(..., win_length, frames)``: lag ``k`` frames
+    (``k * hop_length / sr`` seconds) in row ``k``.
+    """
+
+    window: Tensor
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        hop_length: int = 512,
+        win_length: int = 384,
+        center: bool = True,
+        window: str = "hann",
+        norm: float | None = math.inf,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **onset: object,
+    ) -> None:
+        super().__init__()
+        self.win_length = check_int("win_length", win_length, minimum=2)
+        self.center = check_bool("center", center)
+        window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
+        if norm is not None and not (isinstance(norm, float) and math.isinf(norm) and norm > 0):
+            norm = check_number("norm", norm, above=0.0)
+        self.norm = norm
+        self.onset = OnsetStrength(
+            sr=sr,
+            hop_length=hop_length,
+            device=device,
+            dtype=dtype,
+            **onset,  # type: ignore[arg-type]
+        )
+        made = LIBROSA_WINDOWS[window](self.win_length, dtype=torch.float64)
+        self.register_buffer("window", made.to(dtype or torch.get_default_dtype()), False)
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., win_length, frames)``."""
+        if not scripting():
+            check_waveform(y, "Tempogram")
+            empty = empty_batch(y, 1, self.forward)
+            if empty is not None:
+                return empty
+        envelope = self.onset(y.to(compute_dtype(y.dtype)))
+        if not scripting() and not self.center and envelope.shape[-1] < self.win_length:
+            raise ValueError(
+                f"Tempogram(win_length={self.win_length}, center=False) needs at least "
+                f"{self.win_length} envelope frames, got {envelope.shape[-1]}"
+            )
+        out = tempogram(envelope, self.window, self.center, self.norm)
+        return as_input_dtype(out, y.dtype)
+
+
+class FourierTempogram(torch.nn.Module):
+    """``librosa.feature.fourier_tempogram(y=...)``: the STFT of the onset envelope
+    (:class:`OnsetStrength`), ``win_length`` frames per window, hop 1, zero padding.
+
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``hop_length`` 512,
+    ``win_length`` 384, ``center`` True, ``window`` ``"hann"``; device, dtype; other
+    keywords go to :class:`OnsetStrength`.
+
+    Shapes: input ``(..., time)``; output complex ``(..., win_length // 2 + 1, frames)``:
+    row ``k`` is ``k * sr / (hop_length * win_length)`` Hz of tempo (times 60 for BPM).
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        hop_length: int = 512,
+        win_length: int = 384,
+        center: bool = True,
+        window: str = "hann",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **onset: object,
+    ) -> None:
+        super().__init__()
+        window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
+        self.onset = OnsetStrength(
+            sr=sr,
+            hop_length=hop_length,
+            device=device,
+            dtype=dtype,
+            **onset,  # type: ignore[arg-type]
+        )
+        self.stft = Spectrogram(
+            check_int("win_length", win_length, minimum=2),
+            hop_length=1,
+            window_fn=LIBROSA_WINDOWS[window],
+            power=None,
+            center=check_bool("center", center),
+            pad_mode="constant",
+            device=device,
+            dtype=dtype,
+        )
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns complex ``(..., win_length // 2 + 1, frames)``."""
+        if not scripting():
+            check_waveform(y, "FourierTempogram")
+        out: Tensor = self.stft(self.onset(y))
+        return out

@@ -53,7 +53,7 @@ from .filterbanks import (
 from .filtering import apply_filterbank, filterbank_pinv, inverse_filterbank, nnls
 from .griffinlim import griffinlim
 from .hpss import harmonic_percussive, hpss, median_filter, softmask
-from .onset import onset_strength
+from .onset import autocorrelate, onset_strength, tempogram
 from .pcen import max_filter, pcen, smooth, smoothing_coefficient
 from .resample import (
     RESAMPLING_METHODS,
@@ -80,6 +80,7 @@ __all__ = [
     "amplitude_to_db",
     "apply_filterbank",
     "apply_resample_kernel",
+    "autocorrelate",
     "cepstrum",
     "chroma_filterbank",
     "chroma_stft",
@@ -148,6 +149,7 @@ __all__ = [
     "spectrogram",
     "squared_magnitude",
     "stack_memory",
+    "tempogram",
     "triangular_filterbank",
     "upsample",
     "vqt_direct",

@@ -1,6 +1,8 @@
 """Onset strength: how much a (dB) spectrogram rises from frame to frame (librosa's spectral
 flux onset envelope)."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -72,3 +74,61 @@ def _median(x: Tensor) -> Tensor:
     if rows % 2 == 1:
         return upper
     return 0.5 * (ordered[..., rows // 2 - 1, :] + upper)
+
+
+def autocorrelate(x: Tensor, max_size: int | None = None, dim: int = -1) -> Tensor:
+    """librosa's ``autocorrelate``: ``r[k] = sum_n x[n] x[n + k]`` for lags ``0 <= k <
+    max_size`` along ``dim``, by FFT (zero-padded to at least ``2 n - 1``).
+
+    Args:
+        x: real, any shape. max_size: lags kept (None: all ``n``).
+
+    Returns:
+        ``x`` with ``dim`` cut to ``min(max_size, n)`` lags.
+    """
+    n = x.shape[dim]
+    size = n if max_size is None else min(max_size, n)
+    spectrum = torch.fft.rfft(x, n=2 * n, dim=dim)
+    power = spectrum.real.square() + spectrum.imag.square()
+    out: Tensor = torch.fft.irfft(power, n=2 * n, dim=dim)
+    return out.narrow(dim, 0, size)
+
+
+def tempogram(
+    onset_envelope: Tensor, window: Tensor, center: bool = True, norm: float | None = math.inf
+) -> Tensor:
+    """librosa's ``feature.tempogram(onset_envelope=...)``: the windowed autocorrelation of
+    the onset envelope around each frame (lag 0 to ``win_length - 1`` frames), normalised per
+    frame (max for inf; None: raw).
+
+    With ``center`` the envelope is padded by ``win_length // 2`` frames on each side with a
+    linear ramp from 0 to its edge value (numpy's ``"linear_ramp"``), and frame ``t``'s window
+    starts ``win_length // 2`` frames before it.
+
+    Args:
+        onset_envelope: ``(..., frames)``.
+        window: ``(win_length,)`` autocorrelation window (librosa: periodic Hann).
+
+    Returns:
+        ``(..., win_length, frames)`` (without ``center``: ``frames - win_length + 1``).
+    """
+    win_length = window.shape[0]
+    frames = onset_envelope.shape[-1]
+    x = onset_envelope
+    if center:
+        pad = win_length // 2
+        ramp = torch.arange(pad, dtype=x.dtype, device=x.device)
+        left = ramp * (x[..., :1] / pad)
+        right = (ramp * (x[..., -1:] / pad)).flip(-1)
+        x = torch.cat([left, x, right], dim=-1)
+    framed = x.unfold(-1, win_length, 1).transpose(-1, -2)  # (..., win_length, n)
+    if center:
+        framed = framed[..., :frames]
+    out = autocorrelate(framed * window.to(x.dtype)[:, None], dim=-2)
+    if norm is None:
+        return out
+    if math.isinf(norm):
+        length = out.abs().amax(dim=-2, keepdim=True)
+    else:
+        length = out.abs().pow(norm).sum(dim=-2, keepdim=True).pow(1.0 / norm)
+    return out / torch.where(length > 0, length, 1.0)
