@@ -452,3 +452,10 @@ def check_band_limits(
     )
     high = nyquist if f_max is None else check_number("f_max", f_max, above=low, at_most=nyquist)
     return rate, low, high
+
+
+def check_norm(norm: object) -> float | None:
+    """A p-norm order for librosa's ``normalize``: None, ``math.inf`` or a number > 0."""
+    if norm is None or (isinstance(norm, float) and math.isinf(norm) and norm > 0):
+        return norm
+    return check_number("norm", norm, above=0.0)

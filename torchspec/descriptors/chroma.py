@@ -5,9 +5,10 @@ import math
 import torch
 from torch import Tensor
 
-from ..checks import check_choice, check_int, check_number
+from ..checks import check_choice, check_int, check_norm, check_number
 from ..functional.chroma import chroma_stft
-from .shape import LIBROSA_WINDOWS, _LibrosaSpectralShape
+from ..presets import LIBROSA_WINDOWS
+from .shape import _LibrosaSpectralShape
 
 
 class ChromaSTFT(_LibrosaSpectralShape):
@@ -49,9 +50,7 @@ class ChromaSTFT(_LibrosaSpectralShape):
             sr, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype, 2.0
         )
         self.n_fft = n_fft
-        if norm is not None and not (isinstance(norm, float) and math.isinf(norm) and norm > 0):
-            norm = check_number("norm", norm, above=0.0)
-        self.norm = norm
+        self.norm = check_norm(norm)
         self.tuning = (
             None if tuning is None else check_number("tuning", tuning, at_least=-0.5, below=0.5)
         )

@@ -10,6 +10,7 @@ from ..checks import (
     check_bool,
     check_choice,
     check_int,
+    check_norm,
     check_number,
     check_waveform,
     compute_dtype,
@@ -17,11 +18,10 @@ from ..checks import (
 )
 from ..functional.onset import AGGREGATES, onset_strength, tempogram
 from ..functional.spectral import as_input_dtype
-from ..presets import LibrosaMelSpectrogram
+from ..presets import LIBROSA_WINDOWS, LibrosaMelSpectrogram
 from ..scaling import AmplitudeToDB
 from ..spectrogram import Spectrogram
 from ..tracing import scripting
-from .shape import LIBROSA_WINDOWS
 
 
 class OnsetStrength(torch.nn.Module):
@@ -118,9 +118,7 @@ class Tempogram(torch.nn.Module):
         self.win_length = check_int("win_length", win_length, minimum=2)
         self.center = check_bool("center", center)
         window = check_choice("window", window, tuple(LIBROSA_WINDOWS))
-        if norm is not None and not (isinstance(norm, float) and math.isinf(norm) and norm > 0):
-            norm = check_number("norm", norm, above=0.0)
-        self.norm = norm
+        self.norm = check_norm(norm)
         self.onset = OnsetStrength(
             sr=sr,
             hop_length=hop_length,

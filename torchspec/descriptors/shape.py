@@ -33,6 +33,7 @@ from ..functional.descriptors import (
 )
 from ..functional.filterbanks import make_window
 from ..functional.spectral import as_input_dtype, spectrogram
+from ..presets import LIBROSA_WINDOWS
 from ..spectrogram import Spectrogram
 from ..tracing import scripting
 
@@ -118,13 +119,6 @@ class SpectralCentroid(ExactBuffersModule):
             f"sample_rate={self.sample_rate}, n_fft={self.n_fft}, win_length={self.win_length}, "
             f"hop_length={self.hop_length}, pad={self.pad}"
         )
-
-
-LIBROSA_WINDOWS: dict[str, Callable[..., Tensor]] = {
-    "hann": torch.hann_window,
-    "hamming": torch.hamming_window,
-    "blackman": torch.blackman_window,
-}
 
 
 class _LibrosaSpectralShape(ExactBuffersModule):

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor
 
+from .descriptors import normalize
+
 
 def hz_to_octs(frequencies: Tensor, tuning: Tensor, bins_per_octave: int = 12) -> Tensor:
     """librosa's ``hz_to_octs``: octaves above C0, ``log2(f / (A440 / 16))`` with
@@ -172,10 +174,4 @@ def chroma_stft(
         tunings = torch.full((), tuning, dtype=torch.float64)
     bank = chroma_filterbank(sr, n_fft, tunings, n_chroma).to(S.dtype)
     raw = torch.matmul(bank, S)
-    if norm is None:
-        return raw
-    if math.isinf(norm):
-        length = raw.abs().amax(dim=-2, keepdim=True)
-    else:
-        length = raw.abs().pow(norm).sum(dim=-2, keepdim=True).pow(1.0 / norm)
-    return raw / torch.where(length > 0, length, 1.0)
+    return normalize(raw, norm)

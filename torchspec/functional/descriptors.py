@@ -1,5 +1,7 @@
 """Descriptors of a spectrogram's shape, frame by frame."""
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -19,6 +21,19 @@ def spectral_centroid_of(specgram: Tensor, freqs: Tensor) -> Tensor:
     total = specgram.sum(dim=-2)
     silent = total == 0  # NaN is not silent: it propagates
     return torch.where(silent, 0.0, weighted / torch.where(silent, 1.0, total))
+
+
+def normalize(x: Tensor, norm: float | None) -> Tensor:
+    """librosa's ``util.normalize(x, norm=norm, axis=-2)``: each column of ``(..., rows,
+    columns)`` divided by its ``norm``-norm (the largest magnitude for inf; None: as is); a
+    zero column stays zero."""
+    if norm is None:
+        return x
+    if math.isinf(norm):
+        length = x.abs().amax(dim=-2, keepdim=True)
+    else:
+        length = x.abs().pow(norm).sum(dim=-2, keepdim=True).pow(1.0 / norm)
+    return x / torch.where(length > 0, length, 1.0)
 
 
 def _frame_weights(S: Tensor) -> Tensor:

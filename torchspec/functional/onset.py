@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .descriptors import normalize
 from .emphasis import deemphasis
 from .pcen import max_filter
 
@@ -125,10 +126,4 @@ def tempogram(
     if center:
         framed = framed[..., :frames]
     out = autocorrelate(framed * window.to(x.dtype)[:, None], dim=-2)
-    if norm is None:
-        return out
-    if math.isinf(norm):
-        length = out.abs().amax(dim=-2, keepdim=True)
-    else:
-        length = out.abs().pow(norm).sum(dim=-2, keepdim=True).pow(1.0 / norm)
-    return out / torch.where(length > 0, length, 1.0)
+    return normalize(out, norm)
