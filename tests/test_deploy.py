@@ -79,6 +79,10 @@ RECURSION = (
     "the IIR filter runs as a loop over 64-sample chunks whose count follows the input "
     "length: `torch.jit.trace` fixes it"
 )
+SYMMETRIC_PAD_ONNX = (
+    "the median filters pad symmetrically through the remainder of a range of dynamic "
+    "length, which the ONNX exporter cannot translate (`torch.onnx.export` raises)"
+)
 CHUNK_MULTIPLE = (
     "the IIR filter solves whole 64-sample chunks at once and trims the result: `torch.compile` "
     "and `torch.export` specialise on whether the length is a multiple of 64 (ONNX, from the "
@@ -108,6 +112,7 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
     ("Resample", 1, "export"): TRIMMED_PARITY,
     ("PitchShift", None, "onnx"): STRETCHED_LENGTH_ONNX,
     ("Deemphasis", None, "trace"): RECURSION,
+    ("HPSS", None, "onnx"): SYMMETRIC_PAD_ONNX,
     **{("Deemphasis", None, r): CHUNK_MULTIPLE for r in ("export", "compile")},
 }
 

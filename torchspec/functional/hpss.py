@@ -42,7 +42,7 @@ def softmask(x: Tensor, reference: Tensor, power: float = 1.0, split_zeros: bool
         x, reference: non-negative, the same shape.
         power: > 0, or ``math.inf``.
     """
-    if math.isinf(power):
+    if power == math.inf:  # not math.isinf: torch.compile makes the number symbolic
         return (x > reference).to(x.dtype)
     z = torch.maximum(x, reference)
     tiny = z < _smallest_normal(z.dtype)
