@@ -70,5 +70,5 @@ REQUIRED_ARGUMENTS = {
         "freq_mask_param": 5,
     },
     "SpectralCentroid": {"sample_rate": 16000},
-    "PitchShift": {"sample_rate": 16000, "n_steps": 2},
+    "PitchShift": {"sample_rate": 1000, "n_steps": 3},  # a small resampling kernel
 }

@@ -30,7 +30,7 @@ SAME_ARGS = {  # the torchaudio constructors the keys were recorded with
     "TimeMasking": lambda: torchspec.TimeMasking(10),
     "SpecAugment": lambda: torchspec.SpecAugment(1, 10, 1, 5),
     "TimeStretch": lambda: torchspec.TimeStretch(),
-    "PitchShift": lambda: torchspec.PitchShift(16000, 2),
+    "PitchShift": lambda: torchspec.PitchShift(16000, 12),
     "ComputeDeltas": lambda: torchspec.ComputeDeltas(),
     "SlidingWindowCmn": lambda: torchspec.SlidingWindowCmn(),
     "SpectralCentroid": lambda: torchspec.SpectralCentroid(16000),

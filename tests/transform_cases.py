@@ -49,9 +49,11 @@ DETERMINISTIC: dict[str, list[dict[str, Any]]] = {
         {"hop_length": 128, "n_freq": 257, "fixed_rate": 0.8},
         {"n_freq": 201, "rate": 2.0},
     ],
+    # small resampling kernels: 1000 Hz to 1189 Hz (coprime: 1000 phases), 8000 Hz to 16 kHz
+    # (torchaudio's default 16 kHz and 2 steps builds 16000 phases of 17973 taps)
     "PitchShift": [
-        {"sample_rate": 16000, "n_steps": 3},
-        {"sample_rate": 16000, "n_steps": -2, "n_fft": 256},
+        {"sample_rate": 1000, "n_steps": 3},
+        {"sample_rate": 16000, "n_steps": -12, "n_fft": 256},
     ],
 }
 

@@ -29,7 +29,7 @@ LAYERS = {
     "TimeMasking": lambda: T.TimeMasking(10),
     "SpecAugment": lambda: T.SpecAugment(1, 10, 1, 5),
     "TimeStretch": lambda: T.TimeStretch(),
-    "PitchShift": lambda: T.PitchShift(16000, 2),
+    "PitchShift": lambda: T.PitchShift(16000, 12),  # a small kernel (1 phase)
     "ComputeDeltas": lambda: T.ComputeDeltas(),
     "SlidingWindowCmn": lambda: T.SlidingWindowCmn(),
     "SpectralCentroid": lambda: T.SpectralCentroid(16000),

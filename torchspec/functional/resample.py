@@ -64,17 +64,22 @@ def sinc_resample_kernel(
     orig, new = orig_freq // gcd, new_freq // gcd
     base = min(orig, new) * rolloff
     width = math.ceil(lowpass_filter_width * orig / base)
-    taps = torch.arange(-width, width + orig, dtype=torch.float64)[None, None] / orig
-    t = torch.arange(0, -new, -1, dtype=torch.float64)[:, None, None] / new + taps
-    t = (t * base).clamp(-lowpass_filter_width, lowpass_filter_width)
-    if resampling_method == "sinc_interp_hann":
-        window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
-    else:
-        b = torch.tensor(KAISER_BETA if beta is None else beta, dtype=torch.float64)
-        window = torch.i0(b * torch.sqrt(1 - (t / lowpass_filter_width) ** 2)) / torch.i0(b)
-    t = t * math.pi
-    sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(t) / t)
-    return sinc * window * (base / orig), width
+    taps = torch.arange(-width, width + orig, dtype=torch.float64) / orig
+    kernel = torch.empty(new, 1, taps.numel(), dtype=torch.float64)
+    rows = max(1, 2**21 // taps.numel())  # phases per block: 16 MiB of float64 at a time
+    for start in range(0, new, rows):
+        phases = torch.arange(start, min(start + rows, new), dtype=torch.float64)
+        t = (taps - (phases / new)[:, None]) * base
+        t = t.clamp(-lowpass_filter_width, lowpass_filter_width)
+        if resampling_method == "sinc_interp_hann":
+            window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
+        else:
+            b = torch.tensor(KAISER_BETA if beta is None else beta, dtype=torch.float64)
+            window = torch.i0(b * torch.sqrt(1 - (t / lowpass_filter_width) ** 2)) / torch.i0(b)
+        t = t * math.pi
+        sinc = torch.where(t == 0, torch.ones_like(t), torch.sin(t) / t)
+        kernel[start : start + phases.numel(), 0] = sinc * window * (base / orig)
+    return kernel, width
 
 
 def apply_resample_kernel(
