@@ -177,3 +177,115 @@ def zero_crossing_rate(frames: Tensor, threshold: float = 1e-10) -> Tensor:
     changes = negative[..., 1:, :] != negative[..., :-1, :]
     rate = changes.to(frames.dtype).sum(dim=-2, keepdim=True) / frames.shape[-2]
     return torch.where(frames.isnan().any(dim=-2, keepdim=True), torch.nan, rate)
+
+
+def contrast_bands(
+    freq: Tensor, sr: float, fmin: float = 200.0, n_bands: int = 6, quantile: float = 0.02
+) -> list[tuple[list[int], int]]:
+    """The octave bands of librosa's ``spectral_contrast``: for band ``k`` (``[0, fmin]``,
+    then ``[fmin 2**(k-1), fmin 2**k]``, the last one up to the top row) the rows it reads and
+    how many of the lowest and highest it averages (``quantile`` of its rows, at least 1).
+
+    Raises:
+        ValueError: when a band starts at or above ``sr / 2``, or holds no row of ``freq``
+            (the FFT is too coarse for ``fmin``: raise ``n_fft`` or ``fmin``).
+    """
+    edges = [0.0] + [fmin * 2.0**k for k in range(n_bands + 1)]
+    if any(edge >= 0.5 * sr for edge in edges[:-1]):
+        raise ValueError(
+            f"spectral_contrast's bands reach fmin * 2**{n_bands - 1} = "
+            f"{fmin * 2.0 ** (n_bands - 1):g} Hz, at or above the Nyquist frequency {sr / 2:g} "
+            "Hz: lower fmin or n_bands"
+        )
+    values = freq.tolist()
+    bands: list[tuple[list[int], int]] = []
+    for k, (low, high) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        inside = [i for i, f in enumerate(values) if low <= f <= high]
+        if not inside or (k == 0 and len(inside) < 2):
+            raise ValueError(
+                f"spectral_contrast's band {k} ({low:g}-{high:g} Hz) holds "
+                f"{len(inside)} frequency rows, too few at this resolution: raise n_fft or fmin"
+            )
+        if k > 0:
+            inside.insert(0, inside[0] - 1)
+        if k == n_bands:
+            inside.extend(range(inside[-1] + 1, len(values)))
+        count = max(round(quantile * len(inside)), 1)  # numpy's rint: half to even
+        rows = inside if k == n_bands else inside[:-1]
+        bands.append((rows, min(count, len(rows))))
+    return bands
+
+
+def power_to_db_per_item(x: Tensor, amin: float = 1e-10, top_db: float = 80.0) -> Tensor:
+    """librosa's ``power_to_db(x)`` (ref 1) of each ``(rows, frames)`` item of ``(..., rows,
+    frames)``, ``top_db`` below that item's own maximum."""
+    db = 10.0 * torch.log10(x.clamp(min=amin))
+    return torch.maximum(db, db.amax(dim=(-2, -1), keepdim=True) - top_db)
+
+
+def spectral_contrast(
+    S: Tensor,
+    freq: Tensor,
+    sr: float = 22050,
+    fmin: float = 200.0,
+    n_bands: int = 6,
+    quantile: float = 0.02,
+    linear: bool = False,
+) -> Tensor:
+    """librosa's ``spectral_contrast``: per octave band (:func:`contrast_bands`) and frame,
+    the mean of the ``quantile`` highest magnitudes (peak) against the mean of the lowest
+    (valley), as ``power_to_db(peak) - power_to_db(valley)`` in dB (``top_db`` 80 below each
+    item's own maximum, where librosa takes the whole array's) or ``peak - valley`` when
+    ``linear``.
+
+    Args:
+        S: ``(..., freq, frames)`` non-negative magnitudes.
+        freq: ``(freq,)`` the rows' frequencies in Hz, increasing.
+        sr: the sample rate (bands must start below ``sr / 2``).
+        fmin: top of the first band in Hz, > 0. n_bands: octave bands above it, >= 1.
+        quantile: in (0, 1).
+
+    Returns:
+        ``(..., n_bands + 1, frames)``. Differentiable (a sort picks the values).
+    """
+    peaks, valleys = [], []
+    for rows, count in contrast_bands(freq, sr, fmin, n_bands, quantile):
+        band = S[..., rows[0] : rows[-1] + 1, :].sort(dim=-2).values
+        valleys.append(band[..., :count, :].mean(dim=-2))
+        peaks.append(band[..., -count:, :].mean(dim=-2))
+    peak, valley = torch.stack(peaks, dim=-2), torch.stack(valleys, dim=-2)
+    if linear:
+        return peak - valley
+    return power_to_db_per_item(peak) - power_to_db_per_item(valley)
+
+
+def poly_fit_matrix(freq: Tensor, order: int = 1) -> Tensor:
+    """The least-squares fit of a polynomial of ``order`` in ``freq`` as a matrix: row ``d``
+    gives the coefficient of ``freq ** (order - d)`` (numpy's ``polyfit``: highest power first,
+    columns of the Vandermonde matrix scaled to unit norm, singular values below ``len(freq)``
+    machine epsilons of the largest dropped), float64.
+
+    Returns:
+        ``(order + 1, len(freq))``.
+    """
+    x = freq.to(torch.float64)
+    powers = torch.arange(order, -1, -1, dtype=torch.float64)
+    vander = x[:, None] ** powers
+    scale = vander.square().sum(dim=0).sqrt()
+    scale = torch.where(scale > 0, scale, 1.0)
+    eps = torch.finfo(torch.float64).eps
+    fit = torch.linalg.pinv(vander / scale, rtol=len(x) * eps)
+    return fit / scale[:, None]
+
+
+def poly_features(S: Tensor, freq: Tensor, order: int = 1) -> Tensor:
+    """librosa's ``poly_features``: per frame, the coefficients of the polynomial of ``order``
+    in frequency fitted to the magnitudes by least squares (highest power first).
+
+    Args:
+        S: ``(..., freq, frames)``. freq: ``(freq,)`` in Hz. order: >= 0.
+
+    Returns:
+        ``(..., order + 1, frames)``; linear in ``S``, so differentiable.
+    """
+    return torch.matmul(poly_fit_matrix(freq, order).to(device=S.device, dtype=S.dtype), S)

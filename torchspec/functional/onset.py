@@ -14,7 +14,31 @@ from .pcen import max_filter
 AGGREGATES = ("mean", "median", "max")
 
 
-def onset_strength(
+def channel_bounds(channels: list[int] | None, rows: int) -> list[tuple[int, int]]:
+    """librosa's channels of ``onset_strength_multi``: the row ranges between consecutive
+    distinct boundaries (sorted; those above ``rows`` dropped), or all rows for None.
+
+    Raises:
+        ValueError: for a negative boundary, or fewer than two distinct ones within
+            ``[0, rows]``.
+    """
+    if channels is None:
+        return [(0, rows)]
+    edges: list[int] = []
+    for edge in sorted(channels):
+        if edge < 0:
+            raise ValueError(f"channels must be row indices >= 0, got {channels}")
+        if edge <= rows and (len(edges) == 0 or edges[-1] != edge):
+            edges.append(edge)
+    if len(edges) < 2:
+        raise ValueError(
+            f"channels needs at least two distinct boundaries within [0, {rows}] (the rows "
+            f"of the spectrogram), got {channels}"
+        )
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def onset_strength_multi(
     S: Tensor,
     lag: int = 1,
     max_size: int = 1,
@@ -23,15 +47,17 @@ def onset_strength(
     n_fft: int = 2048,
     hop_length: int = 512,
     aggregate: str = "mean",
+    channels: list[int] | None = None,
 ) -> Tensor:
-    """librosa's ``onset.onset_strength(S=...)``: the positive rise of each row of ``S`` over
-    ``lag`` frames (against the maximum over ``max_size`` neighbouring rows, a vibrato
-    suppression), aggregated over rows, shifted to line up with the frames.
+    """librosa's ``onset.onset_strength_multi(S=...)``: the positive rise of each row of ``S``
+    over ``lag`` frames (against the maximum over ``max_size`` neighbouring rows, a vibrato
+    suppression), aggregated over the rows of each channel, shifted to line up with the
+    frames.
 
-    ``env[t] = aggregate_f max(0, S[f, t] - ref[f, t - lag])`` with ``ref`` ``S`` filtered by
-    a running maximum of ``max_size`` rows (scipy's ``maximum_filter1d``, mode ``"reflect"``);
-    then ``lag`` zeros in front (plus ``n_fft // (2 * hop_length)`` for a centred STFT, cut
-    back to the input's frames), and with ``detrend`` the filter
+    ``env[c, t] = aggregate_{f in channel c} max(0, S[f, t] - ref[f, t - lag])`` with ``ref``
+    ``S`` filtered by a running maximum of ``max_size`` rows (scipy's ``maximum_filter1d``,
+    mode ``"reflect"``); then ``lag`` zeros in front (plus ``n_fft // (2 * hop_length)`` for
+    a centred STFT, cut back to the input's frames), and with ``detrend`` the filter
     ``y[n] = x[n] - x[n - 1] + 0.99 y[n - 1]``.
 
     Args:
@@ -43,19 +69,25 @@ def onset_strength(
         n_fft, hop_length: the STFT's, for that shift.
         aggregate: ``"mean"`` (librosa's default, ``np.mean``), ``"median"`` (``np.median``:
             the mean of the two middle values for an even count) or ``"max"``.
+        channels: row boundaries of the channels (librosa's ``channels``: channel ``c`` is
+            rows ``channels[c]`` to ``channels[c + 1]``); None: one channel of all rows.
 
     Returns:
-        ``(..., frames)``: one value per frame of ``S``. Differentiable (almost everywhere:
-        the clamp, maximum and median pick one input).
+        ``(..., n_channels, frames)``: one value per channel and frame of ``S``.
+        Differentiable (almost everywhere: the clamp, maximum and median pick one input).
     """
     reference = max_filter(S, max_size)
     rise = (S[..., lag:] - reference[..., :-lag]).clamp(min=0.0)
-    if aggregate == "mean":
-        env = rise.mean(dim=-2)
-    elif aggregate == "max":
-        env = rise.amax(dim=-2)
-    else:
-        env = _median(rise)
+    parts: list[Tensor] = []
+    for start, end in channel_bounds(channels, S.shape[-2]):
+        part = rise[..., start:end, :]
+        if aggregate == "mean":
+            parts.append(part.mean(dim=-2))
+        elif aggregate == "max":
+            parts.append(part.amax(dim=-2))
+        else:
+            parts.append(_median(part))
+    env = torch.stack(parts, dim=-2)
     shift = lag + (n_fft // (2 * hop_length) if center else 0)
     env = F.pad(env, (shift, 0))
     if detrend:
@@ -64,6 +96,26 @@ def onset_strength(
     if center:
         env = env[..., : S.shape[-1]]
     return env
+
+
+def onset_strength(
+    S: Tensor,
+    lag: int = 1,
+    max_size: int = 1,
+    detrend: bool = False,
+    center: bool = True,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    aggregate: str = "mean",
+) -> Tensor:
+    """librosa's ``onset.onset_strength(S=...)``: :func:`onset_strength_multi` with one
+    channel of all rows.
+
+    Returns:
+        ``(..., frames)``.
+    """
+    env = onset_strength_multi(S, lag, max_size, detrend, center, n_fft, hop_length, aggregate)
+    return env[..., 0, :]
 
 
 def _median(x: Tensor) -> Tensor:
