@@ -1,5 +1,6 @@
 """librosa's spectral features (``librosa.feature.spectral_bandwidth``, ``spectral_rolloff``,
-``spectral_flatness``, ``spectral_centroid``, ``rms``, ``zero_crossing_rate``) against
+``spectral_flatness``, ``spectral_centroid``, ``spectral_contrast``, ``poly_features``,
+``rms``, ``zero_crossing_rate``; onset strength, deltas, chroma, HPSS, tempograms) against
 librosa 0.11 in float64, batched: each item of a batch equals librosa on that item alone.
 
 Tolerance: 1e-6 relative to the output's peak in float64. Both sides compute the same float64
@@ -66,6 +67,13 @@ CASES = [
         {"frame_length": 512, "hop_length": 128, "center": False},
     ),
     (torchspec.ZeroCrossingRate, librosa.feature.zero_crossing_rate, {"threshold": 1e-3}),
+    (torchspec.SpectralContrast, librosa.feature.spectral_contrast, {}),
+    (
+        torchspec.SpectralContrast,
+        librosa.feature.spectral_contrast,
+        {"fmin": 100.0, "n_bands": 5, "quantile": 0.1, "linear": True, "n_fft": 1024},
+    ),
+    (torchspec.PolyFeatures, librosa.feature.poly_features, {}),
 ]
 
 
@@ -396,3 +404,87 @@ def test_tempogram_peaks_at_the_beat_period():
     for item, period in enumerate((0.5, 60 / 95)):
         lag = int(mean[item, 10:40].argmax()) + 10
         assert abs(lag - period * SR / 512) <= 1.0
+
+
+@pytest.mark.parametrize("order", [0, 2, 3])
+def test_poly_features_equal_librosa_per_coefficient(order):
+    """``librosa.feature.poly_features(y=..., order=)``: each coefficient row against its own
+    peak (the rows' scales differ by ``sr ** order``), 1e-6 in float64 (measured 4e-13:
+    a least-squares fit of up to 1025 points, numpy's column scaling on both sides)."""
+    y = signals()
+    out = torchspec.PolyFeatures(order=order, n_fft=1024, dtype=torch.float64)(torch.from_numpy(y))
+    for item in range(y.shape[0]):
+        expected = librosa.feature.poly_features(y=y[item], sr=SR, order=order, n_fft=1024)
+        for row in range(order + 1):
+            assert peak_error(out[item, row], expected[row]) < 1e-6, (item, row)
+
+
+def test_contrast_poly_and_multi_onset_functions_on_a_given_spectrogram():
+    """The ``S=`` forms of ``spectral_contrast``, ``poly_features`` and
+    ``onset_strength_multi`` (channels unsorted, repeated and past the last row, as librosa
+    accepts them) on one batch."""
+    magnitude = stft_magnitude(signals(), n_fft=1024)
+    tensor = torch.from_numpy(magnitude)
+    freq = torch.from_numpy(librosa.fft_frequencies(sr=SR, n_fft=1024))
+    contrast = TF.spectral_contrast(tensor, freq, SR, fmin=150.0, n_bands=5, quantile=0.05)
+    poly = TF.poly_features(tensor, freq, order=1)
+    db = librosa.power_to_db(magnitude**2)
+    channels = [40, 0, 10, 10, 600]
+    onset = TF.onset_strength_multi(torch.from_numpy(db), lag=2, max_size=3, channels=channels)
+    for item in range(magnitude.shape[0]):
+        expected = librosa.feature.spectral_contrast(
+            S=magnitude[item], sr=SR, n_fft=1024, fmin=150.0, n_bands=5, quantile=0.05
+        )
+        assert peak_error(contrast[item], expected) < 1e-6
+        expected = librosa.feature.poly_features(S=magnitude[item], sr=SR, n_fft=1024)
+        for row in range(2):
+            assert peak_error(poly[item, row], expected[row]) < 1e-6
+        expected = librosa.onset.onset_strength_multi(
+            S=db[item], lag=2, max_size=3, channels=channels
+        )
+        assert peak_error(onset[item], expected) < 1e-6
+
+
+@pytest.mark.parametrize("aggregate", ["mean", "median", "max"])
+def test_onset_strength_multi_equals_librosa_per_item(aggregate):
+    """``librosa.onset.onset_strength_multi(y=..., channels=[0, 16, 64, 128])``: bound and
+    reason as ``onset_strength``'s."""
+    y = signals()
+    channels = [0, 16, 64, 128]
+    layer = torchspec.OnsetStrengthMulti(channels=channels, aggregate=aggregate).double()
+    out = layer(torch.from_numpy(y))
+    assert out.shape[-2] == 3
+    numpy_aggregate = {"mean": np.mean, "median": np.median, "max": np.max}[aggregate]
+    for item in range(y.shape[0]):
+        expected = librosa.onset.onset_strength_multi(
+            y=y[item], sr=SR, channels=channels, aggregate=numpy_aggregate
+        )
+        assert peak_error(out[item], expected) < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: torchspec.SpectralContrast(fmin=2000.0, n_bands=6), "Nyquist"),
+        (lambda: torchspec.SpectralContrast(n_fft=64), "raise n_fft"),
+        (lambda: torchspec.SpectralContrast(quantile=1.0), "quantile"),
+        (lambda: torchspec.PolyFeatures(order=-1), "order"),
+        (lambda: torchspec.OnsetStrengthMulti(channels=[5]), "two distinct"),
+        (lambda: torchspec.OnsetStrengthMulti(channels=[-1, 4]), "channels"),
+    ],
+)
+def test_contrast_poly_and_channel_arguments_are_checked(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_contrast_and_poly_features_are_differentiable():
+    """gradcheck on noise (away from the kinks of the sort's ties and the 80 dB floor)."""
+    torch.manual_seed(0)
+    y = torch.randn(2, 1200, dtype=torch.float64, requires_grad=True)
+    for layer in (
+        torchspec.SpectralContrast(n_fft=512, hop_length=256, fmin=300.0, n_bands=3),
+        torchspec.SpectralContrast(n_fft=512, hop_length=256, fmin=300.0, n_bands=3, linear=True),
+        torchspec.PolyFeatures(n_fft=256, hop_length=256, order=2),
+    ):
+        assert torch.autograd.gradcheck(layer.double(), (y,), eps=1e-6, atol=1e-5)

@@ -45,12 +45,11 @@ from .checks import (
     empty_batch,
     mark_power,
 )
-from .functional.cqt import EDGE, PASSBAND
+from .functional.cqt import C1_HZ, EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
 from .functional.spectral import as_input_dtype
 from .tracing import NotScriptable, onnx_exporting
 
-C1_HZ = 32.70319566257483
 CQT_ROUTES = ("multirate", "direct")
 NORMS = (1, 2, math.inf, None)
 MAX_WAVELET = 2**22  # samples: longer wavelets (f_min far below 1 Hz) are refused

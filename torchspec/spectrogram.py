@@ -33,10 +33,10 @@ from .checks import (
     mark_frequency_scale,
     mark_power,
 )
+from .functional.cqt import C1_HZ  # the log-frequency STFT's lowest bin, as the CQT's
 from .functional.filterbanks import WindowFn
 from .tracing import scripting
 
-C1_HZ = 32.703195662574764  # lowest bin of the log-frequency STFT by default (as librosa's CQT)
 STFT_ROUTES = ("fft", "conv")
 NORMALIZED = (False, True, "window", "frame_length")
 

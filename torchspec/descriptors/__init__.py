@@ -1,28 +1,36 @@
-"""Descriptors of audio, one module per family (spectral shape, onset, chroma,
-harmonic/percussive)."""
+"""Descriptors of audio, one module per family (spectral shape, frame level, onset and
+tempo, pitch class, harmonic/percussive)."""
 
-from .chroma import ChromaSTFT
+from .chroma import ChromaCENS, ChromaCQT, ChromaSTFT, ChromaVQT, Tonnetz
+from .frames import RMS, ZeroCrossingRate
 from .hpss import HPSS
-from .onset import FourierTempogram, OnsetStrength, Tempogram
+from .onset import FourierTempogram, OnsetStrength, OnsetStrengthMulti, Tempogram
 from .shape import (
-    RMS,
+    PolyFeatures,
     SpectralBandwidth,
     SpectralCentroid,
+    SpectralContrast,
     SpectralFlatness,
     SpectralRolloff,
-    ZeroCrossingRate,
 )
 
 __all__ = [
     "HPSS",
     "RMS",
+    "ChromaCENS",
+    "ChromaCQT",
     "ChromaSTFT",
+    "ChromaVQT",
     "FourierTempogram",
     "OnsetStrength",
+    "OnsetStrengthMulti",
+    "PolyFeatures",
     "SpectralBandwidth",
     "SpectralCentroid",
+    "SpectralContrast",
     "SpectralFlatness",
     "SpectralRolloff",
     "Tempogram",
+    "Tonnetz",
     "ZeroCrossingRate",
 ]

@@ -2,6 +2,7 @@
 and the tempograms computed from it (its local autocorrelation and its local spectrum)."""
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -16,7 +17,7 @@ from ..checks import (
     compute_dtype,
     empty_batch,
 )
-from ..functional.onset import AGGREGATES, onset_strength, tempogram
+from ..functional.onset import AGGREGATES, channel_bounds, onset_strength_multi, tempogram
 from ..functional.spectral import as_input_dtype
 from ..presets import LIBROSA_WINDOWS, LibrosaMelSpectrogram
 from ..scaling import AmplitudeToDB
@@ -24,20 +25,23 @@ from ..spectrogram import Spectrogram
 from ..tracing import scripting
 
 
-class OnsetStrength(torch.nn.Module):
-    """``librosa.onset.onset_strength(y=...)``: the mean rise, in dB, of a mel spectrogram
-    from one frame to the next, per frame (:func:`torchspec.functional.onset_strength` on
-    ``librosa.power_to_db`` of ``librosa.feature.melspectrogram``).
+class OnsetStrengthMulti(torch.nn.Module):
+    """``librosa.onset.onset_strength_multi(y=...)``: the mean rise, in dB, of a mel
+    spectrogram from one frame to the next, per channel (a range of mel bands) and frame
+    (:func:`torchspec.functional.onset_strength_multi` on ``librosa.power_to_db`` of
+    ``librosa.feature.melspectrogram``).
 
     Args (keyword-only, librosa's defaults): ``sr`` 22050, ``lag`` 1, ``max_size`` 1,
     ``detrend`` False, ``center`` True, ``aggregate`` ``"mean"`` (or ``"median"``,
-    ``"max"``: librosa takes the numpy function), and the mel spectrogram's arguments as
+    ``"max"``: librosa takes the numpy function), ``channels`` None (all bands in one
+    channel) or the band boundaries (channel ``c`` is bands ``channels[c]`` to
+    ``channels[c + 1]``), and the mel spectrogram's arguments as
     :class:`~torchspec.presets.LibrosaMelSpectrogram` takes them (``n_fft`` 2048,
     ``hop_length`` 512, ``n_mels`` 128, ``fmax`` ``sr / 2``, ...); device, dtype. The dB
     conversion is ``power_to_db``'s defaults (ref 1, amin 1e-10, top_db 80 below each
     item's own maximum: an item's envelope does not depend on the rest of its batch).
 
-    Shapes: input ``(..., time)``; output ``(..., frames)``.
+    Shapes: input ``(..., time)``; output ``(..., n_channels, frames)``.
     """
 
     def __init__(
@@ -49,6 +53,7 @@ class OnsetStrength(torch.nn.Module):
         detrend: bool = False,
         center: bool = True,
         aggregate: str = "mean",
+        channels: Sequence[int] | None = None,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         **mel: object,
@@ -66,13 +71,15 @@ class OnsetStrength(torch.nn.Module):
         # librosa computes the mel spectrogram centred whatever `center` says (it only shifts)
         self.mel = LibrosaMelSpectrogram(sr=sr, device=device, dtype=dtype, **mel)
         self.to_db = AmplitudeToDB("power", 80.0)
+        self.channels: list[int] | None = None
+        if channels is not None:
+            self.channels = [check_int("channels", c, minimum=0) for c in channels]
+            channel_bounds(self.channels, int(mel.get("n_mels", 128)))  # type: ignore[call-overload]
 
-    def forward(self, y: Tensor) -> Tensor:
-        """Args: y ``(..., time)``. Returns ``(..., frames)``."""
-        if not scripting():
-            check_waveform(y, "OnsetStrength")
+    def envelopes(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., n_channels, frames)``."""
         S = self.to_db(self.mel(y))  # noqa: N806 - librosa's name
-        return onset_strength(
+        return onset_strength_multi(
             S,
             self.lag,
             self.max_size,
@@ -81,7 +88,55 @@ class OnsetStrength(torch.nn.Module):
             self.n_fft,
             self.hop_length,
             self.aggregate,
+            self.channels,
         )
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., n_channels, frames)``."""
+        if not scripting():
+            check_waveform(y, "OnsetStrengthMulti")
+        return self.envelopes(y)
+
+
+class OnsetStrength(OnsetStrengthMulti):
+    """``librosa.onset.onset_strength(y=...)``: :class:`OnsetStrengthMulti` with all mel
+    bands in one channel, that channel's envelope.
+
+    Args as :class:`OnsetStrengthMulti` without ``channels``.
+
+    Shapes: input ``(..., time)``; output ``(..., frames)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        lag: int = 1,
+        max_size: int = 1,
+        detrend: bool = False,
+        center: bool = True,
+        aggregate: str = "mean",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        **mel: object,
+    ) -> None:
+        super().__init__(
+            sr=sr,
+            lag=lag,
+            max_size=max_size,
+            detrend=detrend,
+            center=center,
+            aggregate=aggregate,
+            device=device,
+            dtype=dtype,
+            **mel,
+        )
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., frames)``."""
+        if not scripting():
+            check_waveform(y, "OnsetStrength")
+        return self.envelopes(y)[..., 0, :]
 
 
 class Tempogram(torch.nn.Module):

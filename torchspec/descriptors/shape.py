@@ -1,7 +1,7 @@
-"""Spectral shape descriptors: where a frame's energy sits, how spread and how flat it is,
-and its level. ``SpectralCentroid`` is torchaudio's drop-in; the others take librosa's
-parameter names and defaults (``librosa.feature.spectral_bandwidth``, ``spectral_rolloff``,
-``spectral_flatness``, ``rms``, ``zero_crossing_rate``)."""
+"""Spectral shape descriptors: where a frame's energy sits, how spread, flat and peaked it
+is, and the polynomial it follows. ``SpectralCentroid`` is torchaudio's drop-in; the others
+take librosa's parameter names and defaults (``librosa.feature.spectral_bandwidth``,
+``spectral_rolloff``, ``spectral_flatness``, ``spectral_contrast``, ``poly_features``)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -24,12 +24,13 @@ from ..checks import (
     empty_batch,
 )
 from ..functional.descriptors import (
-    rms,
+    band_contrast,
+    contrast_bands,
+    poly_fit_matrix,
     spectral_bandwidth,
     spectral_centroid_of,
     spectral_flatness,
     spectral_rolloff,
-    zero_crossing_rate,
 )
 from ..functional.filterbanks import make_window
 from ..functional.spectral import as_input_dtype, spectrogram
@@ -284,113 +285,97 @@ class SpectralFlatness(_LibrosaSpectralShape):
         return as_input_dtype(spectral_flatness(magnitude, self.amin, self.power), y.dtype)
 
 
-def _frames(y: Tensor, frame_length: int, hop_length: int, pad: str | None) -> Tensor:
-    """``(..., time)`` cut into ``(..., frame_length, frames)`` (librosa's ``util.frame``),
-    after padding ``frame_length // 2`` on both sides with ``pad`` (torch's mode name) unless
-    None."""
-    if pad is not None:
-        reach = frame_length // 2
-        lead = y.shape[:-1]
-        flat = y.reshape(-1, 1, y.shape[-1])
-        if pad == "constant":
-            flat = torch.nn.functional.pad(flat, (reach, reach))
-        else:
-            flat = torch.nn.functional.pad(flat, (reach, reach), mode=pad)
-        y = flat.reshape(lead + (flat.shape[-1],))
-    return y.unfold(-1, frame_length, hop_length).transpose(-1, -2)
+class SpectralContrast(_LibrosaSpectralShape):
+    """``librosa.feature.spectral_contrast``: per octave band and frame, the mean of the
+    ``quantile`` highest magnitudes against the mean of the lowest, in dB (peak over valley).
 
+    The bands are ``[0, fmin]``, then octaves up to ``fmin * 2**n_bands``, the last one
+    reaching the top bin. The dB conversion is ``power_to_db`` (ref 1, amin 1e-10, top_db 80)
+    with the 80 dB floor below each item's own maximum, where librosa takes its whole array's:
+    an item's contrast does not depend on the rest of its batch.
 
-def _check_frames(
-    y: Tensor, frame_length: int, center: bool, name: str, pad_mode: str = "constant"
-) -> None:
-    reach = frame_length // 2
-    if center and pad_mode in ("reflect", "circular") and y.shape[-1] <= reach:
-        raise ValueError(
-            f"{name}(pad_mode='{pad_mode}') pads {reach} samples on each side and needs more "
-            f"than {reach} samples to do so, got {y.shape[-1]} (shape {tuple(y.shape)}); use "
-            "pad_mode='constant'"
-        )
-    padded = y.shape[-1] + (2 * reach if center else 0)
-    if padded < frame_length:
-        raise ValueError(
-            f"{name}(frame_length={frame_length}) needs at least {frame_length} samples"
-            f"{' after centring' if center else ''}, got {y.shape[-1]} (shape "
-            f"{tuple(y.shape)})"
-        )
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``n_fft`` 2048, ``hop_length``
+    512, ``win_length``, ``window`` ``"hann"``, ``center`` True, ``pad_mode``
+    ``"constant"``, ``fmin`` 200.0 Hz, ``n_bands`` 6, ``quantile`` 0.02 (in (0, 1)),
+    ``linear`` False (True: ``peak - valley`` in magnitude); device, dtype.
 
+    Shapes: input ``(..., time)``; output ``(..., n_bands + 1, frames)``.
 
-class RMS(torch.nn.Module):
-    """``librosa.feature.rms(y=...)``: the root-mean-square of each frame of samples.
-
-    Args (keyword-only, librosa's defaults): ``frame_length`` 2048, ``hop_length`` 512,
-    ``center`` True (pad ``frame_length // 2`` on both sides), ``pad_mode`` ``"constant"``
-    (or ``"reflect"``, ``"replicate"``: librosa's ``"edge"``, ``"circular"``: ``"wrap"``).
-
-    Shapes: input ``(..., time)``; output ``(..., 1, frames)``.
+    Raises:
+        ValueError: when a band starts at or above ``sr / 2``, or holds too few FFT bins.
     """
 
     def __init__(
         self,
         *,
-        frame_length: int = 2048,
+        sr: float = 22050,
+        n_fft: int = 2048,
         hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
         center: bool = True,
         pad_mode: str = "constant",
+        fmin: float = 200.0,
+        n_bands: int = 6,
+        quantile: float = 0.02,
+        linear: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
-        super().__init__()
-        self.frame_length = check_int("frame_length", frame_length, minimum=1)
-        self.hop_length = check_int("hop_length", hop_length, minimum=1)
-        self.center = check_bool("center", center)
-        self.pad_mode = check_choice(
-            "pad_mode",
-            PAD_ALIASES.get(pad_mode, pad_mode),
-            ("constant", "reflect", "replicate", "circular"),
-        )
+        super().__init__(sr, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype)
+        self.fmin = check_number("fmin", fmin, above=0.0)
+        self.n_bands = check_int("n_bands", n_bands, minimum=1)
+        self.quantile = check_number("quantile", quantile, above=0.0, below=1.0)
+        self.linear = check_bool("linear", linear)
+        freq = torch.linspace(0, self.sr / 2, n_fft // 2 + 1, dtype=torch.float64)
+        self.bands = contrast_bands(freq, self.sr, self.fmin, self.n_bands, self.quantile)
 
     def forward(self, y: Tensor) -> Tensor:
-        """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
-        if not scripting():
-            check_waveform(y, "RMS")
-            _check_frames(y, self.frame_length, self.center, "RMS", self.pad_mode)
-        pad: str | None = self.pad_mode if self.center else None
-        x = y.to(compute_dtype(y.dtype))
-        return as_input_dtype(rms(_frames(x, self.frame_length, self.hop_length, pad)), y.dtype)
+        """Args: y ``(..., time)``. Returns ``(..., n_bands + 1, frames)``."""
+        magnitude = self.magnitude(y, "SpectralContrast")
+        return as_input_dtype(band_contrast(magnitude, self.bands, self.linear), y.dtype)
 
 
-class ZeroCrossingRate(torch.nn.Module):
-    """``librosa.feature.zero_crossing_rate``: the fraction of each frame's samples where the
-    sign changes (``|x| <= threshold`` counts as 0, and 0 as positive).
+class PolyFeatures(_LibrosaSpectralShape):
+    """``librosa.feature.poly_features``: per frame, the coefficients of the polynomial of
+    ``order`` in frequency (Hz) fitted to the STFT magnitude by least squares, highest power
+    first (numpy's ``polyfit``), computed as one fixed matrix applied to the spectrogram.
 
-    Args (keyword-only, librosa's defaults): ``frame_length`` 2048, ``hop_length`` 512,
-    ``center`` True (pad ``frame_length // 2`` on both sides by repeating the edge samples,
-    as librosa does), ``threshold`` 1e-10.
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``n_fft`` 2048, ``hop_length``
+    512, ``win_length``, ``window`` ``"hann"``, ``center`` True, ``pad_mode``
+    ``"constant"``, ``order`` 1 (>= 0); device, dtype.
 
-    Shapes: input ``(..., time)``; output ``(..., 1, frames)`` in [0, 1]. Not
-    differentiable (a count).
+    Shapes: input ``(..., time)``; output ``(..., order + 1, frames)``.
     """
+
+    fit: Tensor
 
     def __init__(
         self,
         *,
-        frame_length: int = 2048,
+        sr: float = 22050,
+        n_fft: int = 2048,
         hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
         center: bool = True,
-        threshold: float = 1e-10,
+        pad_mode: str = "constant",
+        order: int = 1,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
-        super().__init__()
-        self.frame_length = check_int("frame_length", frame_length, minimum=2)
-        self.hop_length = check_int("hop_length", hop_length, minimum=1)
-        self.center = check_bool("center", center)
-        self.threshold = check_number("threshold", threshold, at_least=0.0)
+        super().__init__(sr, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype)
+        self.order = check_int("order", order, minimum=0)
+        freq = torch.linspace(0, self.sr / 2, n_fft // 2 + 1, dtype=torch.float64)
+        self.register_exact_buffer(
+            "fit",
+            poly_fit_matrix(freq, self.order),
+            dtype=check_dtype(dtype),
+            device=check_device_arg(device),
+            persistent=False,
+        )
 
     def forward(self, y: Tensor) -> Tensor:
-        """Args: y ``(..., time)``. Returns ``(..., 1, frames)``."""
-        if not scripting():
-            check_waveform(y, "ZeroCrossingRate")
-            _check_frames(y, self.frame_length, self.center, "ZeroCrossingRate")
-        pad: str | None = "replicate" if self.center else None
-        frames = _frames(y, self.frame_length, self.hop_length, pad)
-        return zero_crossing_rate(frames, self.threshold)
-
-
-PAD_ALIASES = {"edge": "replicate", "wrap": "circular"}
+        """Args: y ``(..., time)``. Returns ``(..., order + 1, frames)``."""
+        magnitude = self.magnitude(y, "PolyFeatures")
+        return as_input_dtype(torch.matmul(self.fit.to(magnitude.dtype), magnitude), y.dtype)

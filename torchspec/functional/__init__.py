@@ -12,11 +12,13 @@ from .context import stack_memory
 from .cqt import decimate_kernels, decimated_copies, icqt, vqt_direct, vqt_multirate
 from .deltas import compute_deltas, delta, savgol_matrices, sliding_window_cmn
 from .descriptors import (
+    poly_features,
     rms,
     rms_from_magnitude,
     spectral_bandwidth,
     spectral_centroid,
     spectral_centroid_of,
+    spectral_contrast,
     spectral_flatness,
     spectral_rolloff,
     zero_crossing_rate,
@@ -53,7 +55,7 @@ from .filterbanks import (
 from .filtering import apply_filterbank, filterbank_pinv, inverse_filterbank, nnls
 from .griffinlim import griffinlim
 from .hpss import harmonic_percussive, hpss, median_filter, softmask
-from .onset import autocorrelate, onset_strength, tempogram
+from .onset import autocorrelate, onset_strength, onset_strength_multi, tempogram
 from .pcen import max_filter, pcen, smooth, smoothing_coefficient
 from .resample import (
     RESAMPLING_METHODS,
@@ -69,6 +71,7 @@ from .spectral import (
     spectrogram,
     squared_magnitude,
 )
+from .tonal import chroma_cens, chroma_cqt, chroma_vqt, cq_to_chroma, tonnetz
 from .vocoder import phase_advance, phase_vocoder
 
 __all__ = [
@@ -82,9 +85,13 @@ __all__ = [
     "apply_resample_kernel",
     "autocorrelate",
     "cepstrum",
+    "chroma_cens",
+    "chroma_cqt",
     "chroma_filterbank",
     "chroma_stft",
+    "chroma_vqt",
     "compute_deltas",
+    "cq_to_chroma",
     "cqt_frequencies",
     "cqt_kernels",
     "create_dct",
@@ -122,12 +129,14 @@ __all__ = [
     "mfcc_to_mel",
     "nnls",
     "onset_strength",
+    "onset_strength_multi",
     "pad_window",
     "parametric_triangles",
     "pcen",
     "phase_advance",
     "phase_vocoder",
     "piptrack",
+    "poly_features",
     "preemphasis",
     "relative_bandwidth",
     "resample",
@@ -144,12 +153,14 @@ __all__ = [
     "spectral_bandwidth",
     "spectral_centroid",
     "spectral_centroid_of",
+    "spectral_contrast",
     "spectral_flatness",
     "spectral_rolloff",
     "spectrogram",
     "squared_magnitude",
     "stack_memory",
     "tempogram",
+    "tonnetz",
     "triangular_filterbank",
     "upsample",
     "vqt_direct",

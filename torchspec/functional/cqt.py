@@ -14,6 +14,7 @@ from torch import Tensor
 from .. import conv
 from .resample import upsample
 
+C1_HZ = 32.70319566257483  # librosa.note_to_hz("C1"): the lowest bin by default
 PASSBAND = 0.4  # fraction of a decimated copy's sampling rate that it keeps exactly
 EDGE = 64  # samples at the lowest rate between the padded signal's ends and any frame
 

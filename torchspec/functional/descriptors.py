@@ -1,5 +1,6 @@
 """Descriptors of a spectrogram's shape, frame by frame."""
 
+import itertools
 import math
 
 import torch
@@ -181,10 +182,11 @@ def zero_crossing_rate(frames: Tensor, threshold: float = 1e-10) -> Tensor:
 
 def contrast_bands(
     freq: Tensor, sr: float, fmin: float = 200.0, n_bands: int = 6, quantile: float = 0.02
-) -> list[tuple[list[int], int]]:
+) -> list[tuple[int, int, int]]:
     """The octave bands of librosa's ``spectral_contrast``: for band ``k`` (``[0, fmin]``,
-    then ``[fmin 2**(k-1), fmin 2**k]``, the last one up to the top row) the rows it reads and
-    how many of the lowest and highest it averages (``quantile`` of its rows, at least 1).
+    then ``[fmin 2**(k-1), fmin 2**k]``, the last one up to the top row) the rows it reads,
+    ``start`` to ``end``, and how many of the lowest and highest it averages (``quantile`` of
+    its rows, at least 1), as ``(start, end, count)``.
 
     Raises:
         ValueError: when a band starts at or above ``sr / 2``, or holds no row of ``freq``
@@ -198,8 +200,8 @@ def contrast_bands(
             "Hz: lower fmin or n_bands"
         )
     values = freq.tolist()
-    bands: list[tuple[list[int], int]] = []
-    for k, (low, high) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+    bands: list[tuple[int, int, int]] = []
+    for k, (low, high) in enumerate(itertools.pairwise(edges)):
         inside = [i for i, f in enumerate(values) if low <= f <= high]
         if not inside or (k == 0 and len(inside) < 2):
             raise ValueError(
@@ -212,7 +214,7 @@ def contrast_bands(
             inside.extend(range(inside[-1] + 1, len(values)))
         count = max(round(quantile * len(inside)), 1)  # numpy's rint: half to even
         rows = inside if k == n_bands else inside[:-1]
-        bands.append((rows, min(count, len(rows))))
+        bands.append((rows[0], rows[-1] + 1, min(count, len(rows))))
     return bands
 
 
@@ -248,11 +250,18 @@ def spectral_contrast(
     Returns:
         ``(..., n_bands + 1, frames)``. Differentiable (a sort picks the values).
     """
-    peaks, valleys = [], []
-    for rows, count in contrast_bands(freq, sr, fmin, n_bands, quantile):
-        band = S[..., rows[0] : rows[-1] + 1, :].sort(dim=-2).values
+    return band_contrast(S, contrast_bands(freq, sr, fmin, n_bands, quantile), linear)
+
+
+def band_contrast(S: Tensor, bands: list[tuple[int, int, int]], linear: bool = False) -> Tensor:
+    """:func:`spectral_contrast` over bands given as ``(start row, end row, count)``
+    (:func:`contrast_bands`). Returns ``(..., len(bands), frames)``."""
+    peaks: list[Tensor] = []
+    valleys: list[Tensor] = []
+    for start, end, count in bands:
+        band = S[..., start:end, :].sort(dim=-2).values
         valleys.append(band[..., :count, :].mean(dim=-2))
-        peaks.append(band[..., -count:, :].mean(dim=-2))
+        peaks.append(band[..., end - start - count :, :].mean(dim=-2))
     peak, valley = torch.stack(peaks, dim=-2), torch.stack(valleys, dim=-2)
     if linear:
         return peak - valley

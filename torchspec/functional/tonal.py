@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .cqt import C1_HZ
 from .descriptors import normalize
 
-C1_HZ = 32.70319566257483
 CENS_STEPS = (0.4, 0.2, 0.1, 0.05)  # each step a chroma value exceeds adds a quarter
 
 
