@@ -71,4 +71,5 @@ REQUIRED_ARGUMENTS = {
     },
     "SpectralCentroid": {"sample_rate": 16000},
     "PitchShift": {"sample_rate": 1000, "n_steps": 3},  # a small resampling kernel
+    "ChromaVQT": {"intervals": "equal"},
 }

@@ -60,6 +60,7 @@ class Case:
 
 STFT = {"n_fft": 32, "hop_length": 8}
 MEL = {"sample_rate": SR, "n_fft": 32, "hop_length": 8, "n_mels": 6}
+CHROMA_CQT = {"sr": SR, "hop_length": 16, "fmin": 500.0, "n_octaves": 2, "bins_per_octave": 12}
 CQT_SMALL = {"sample_rate": SR, "hop_length": 16, "f_min": 500.0, "n_bins": 12}
 
 REGISTRY: dict[str, list[Case]] = {
@@ -318,6 +319,55 @@ REGISTRY: dict[str, list[Case]] = {
             differentiable=False,
         )
     ],
+    "SpectralContrast": [
+        Case(
+            lambda: torchspec.SpectralContrast(
+                sr=SR, n_fft=64, hop_length=16, fmin=500.0, n_bands=2
+            ),
+            wave,
+        ),
+        Case(
+            lambda: torchspec.SpectralContrast(
+                sr=SR, n_fft=64, hop_length=16, fmin=500.0, n_bands=2, linear=True
+            ),
+            wave,
+        ),
+    ],
+    "PolyFeatures": [
+        Case(lambda: torchspec.PolyFeatures(sr=SR, n_fft=64, hop_length=16, order=2), wave)
+    ],
+    "OnsetStrengthMulti": [
+        Case(
+            lambda: torchspec.OnsetStrengthMulti(
+                sr=SR, n_fft=64, hop_length=16, n_mels=8, channels=[0, 3, 8]
+            ),
+            wave,
+        )
+    ],
+    "ChromaCQT": [
+        Case(lambda: torchspec.ChromaCQT(**CHROMA_CQT, tuning=0.0), wave),
+        Case(
+            lambda: torchspec.ChromaCQT(**CHROMA_CQT),
+            wave,
+            differentiable=False,  # the tuning estimate is a histogram's argmax
+        ),
+    ],
+    "ChromaCENS": [
+        Case(
+            lambda: torchspec.ChromaCENS(**CHROMA_CQT, tuning=0.0, win_len_smooth=3),
+            wave,
+            differentiable=False,  # a quantisation
+        )
+    ],
+    "ChromaVQT": [
+        Case(
+            lambda: torchspec.ChromaVQT(
+                intervals="equal", sr=SR, hop_length=16, fmin=500.0, n_octaves=2, gamma=20.0
+            ),
+            wave,
+        )
+    ],
+    "Tonnetz": [Case(lambda: torchspec.Tonnetz(**CHROMA_CQT, tuning=0.0), wave)],
 }
 
 CASES = [

@@ -97,6 +97,17 @@ CHUNK_MULTIPLE = (
     "same graph, works)"
 )
 
+ESTIMATED_TUNING = (
+    "`tuning=None` estimates each item's tuning and builds the constant-Q transform for it in "
+    "Python: `torch.jit.trace` and `torch.export` fix the example's, `torch.compile` breaks "
+    "the graph; capture a layer with a given `tuning`"
+)
+CONSTANT_Q_ONNX = (
+    "their constant-Q transform runs the multirate route, whose `irfft` of dynamic length the "
+    "ONNX exporter cannot shape (as CQT's): `torch.onnx.export` raises"
+)
+CONSTANT_Q_CHROMA = ("ChromaCQT", "ChromaCENS", "ChromaVQT", "Tonnetz")
+
 # (layer, configuration index or None for all, route) -> why the cell does not work
 LIMITS: dict[tuple[str, int | None, str], str] = {
     **{
@@ -107,7 +118,13 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
             "InverseCQT",
             "PCEN",
             "LEAF",
+            *CONSTANT_Q_CHROMA,
         )
+    },
+    **{(name, None, "onnx"): CONSTANT_Q_ONNX for name in CONSTANT_Q_CHROMA},
+    **{
+        ("ChromaCQT", 1, route): ESTIMATED_TUNING
+        for route in ("trace", "export", "onnx", "compile")
     },
     ("CQT", 0, "onnx"): IRFFT_SHAPE,
     ("VQT", 0, "onnx"): IRFFT_SHAPE,

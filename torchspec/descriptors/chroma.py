@@ -4,7 +4,7 @@ tonal centroid (``tonnetz``)."""
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -23,7 +23,12 @@ from ..functional.cqt import C1_HZ
 from ..functional.tonal import chroma_cens, chroma_cqt, chroma_vqt, smoothing_kernel, tonnetz
 from ..presets import LIBROSA_WINDOWS
 from ..spectrogram import Spectrogram
+from ..tracing import NotScriptable
 from .shape import _LibrosaSpectralShape
+
+CQT_REFUSAL = "its constant-Q transform (torchspec.CQT) is not ported to TorchScript"
+TUNING_N_FFT = 2048  # librosa.estimate_tuning(y=...)'s STFT
+MAX_TUNINGS = 16  # transforms kept for estimated tunings
 
 
 class ChromaSTFT(_LibrosaSpectralShape):
@@ -78,13 +83,15 @@ class ChromaSTFT(_LibrosaSpectralShape):
         return out.to(y.dtype)
 
 
-class _ConstantQMagnitude(torch.nn.Module):
+class _ConstantQMagnitude(NotScriptable, torch.nn.Module):
     """``|VQT(y)|`` at librosa's tuning: a given one, or with ``tuning=None`` the one
     ``librosa.estimate_tuning(y=...)`` finds (:func:`~torchspec.functional.estimate_tuning` of
     the magnitude STFT, ``n_fft`` 2048, hop 512, in fractions of a constant-Q bin), estimated
     for each item on its own. Items are grouped by tuning; the transform for each tuning is
     built on first use and kept (a few milliseconds each; the estimate takes at most 100
     values)."""
+
+    script_refusal: ClassVar[str] = CQT_REFUSAL
 
     def __init__(
         self,
@@ -157,7 +164,7 @@ class _ConstantQMagnitude(torch.nn.Module):
         return self._tuned[key]
 
 
-class ChromaCQT(torch.nn.Module):
+class ChromaCQT(NotScriptable, torch.nn.Module):
     """``librosa.feature.chroma_cqt(y=...)``: the constant-Q magnitude (``n_octaves`` octaves
     of ``bins_per_octave`` bins from ``fmin``) summed per pitch class, values below
     ``threshold`` zeroed, each frame normalised by ``norm``.
@@ -179,6 +186,8 @@ class ChromaCQT(torch.nn.Module):
     Shapes: input ``(..., time)``; output ``(..., n_chroma, frames)``, ``1 + time //
     hop_length`` frames.
     """
+
+    script_refusal: ClassVar[str] = CQT_REFUSAL
 
     def __init__(
         self,
@@ -296,7 +305,7 @@ class ChromaCENS(ChromaCQT):
         return out.to(y.dtype)
 
 
-class ChromaVQT(torch.nn.Module):
+class ChromaVQT(NotScriptable, torch.nn.Module):
     """``librosa.feature.chroma_vqt(y=...)``: the variable-Q magnitude (``n_octaves``
     octaves of ``bins_per_octave`` bins from ``fmin``, at A440) summed over octaves, one row
     per bin of the octave, values below ``threshold`` zeroed, each frame normalised by
@@ -312,6 +321,8 @@ class ChromaVQT(torch.nn.Module):
 
     Shapes: input ``(..., time)``; output ``(..., bins_per_octave, frames)``.
     """
+
+    script_refusal: ClassVar[str] = CQT_REFUSAL
 
     def __init__(
         self,
@@ -358,7 +369,7 @@ class ChromaVQT(torch.nn.Module):
         return out.to(y.dtype)
 
 
-class Tonnetz(torch.nn.Module):
+class Tonnetz(NotScriptable, torch.nn.Module):
     """``librosa.feature.tonnetz(y=...)``: the tonal centroid of each frame (Harte et al.
     2006), the :class:`ChromaCQT` normalised to sum 1 and projected on the circles of
     fifths, minor thirds and major thirds.
@@ -369,6 +380,8 @@ class Tonnetz(torch.nn.Module):
     Shapes: input ``(..., time)``; output ``(..., 6, frames)``: fifth (x, y), minor third
     (x, y), major third (x, y).
     """
+
+    script_refusal: ClassVar[str] = CQT_REFUSAL
 
     def __init__(
         self,
@@ -395,7 +408,3 @@ def _check_merge(bins_per_octave: object, n_chroma: int) -> int:
             "class gathers the same number of constant-Q bins)"
         )
     return bins
-
-
-TUNING_N_FFT = 2048  # librosa.estimate_tuning(y=...)'s STFT
-MAX_TUNINGS = 16  # transforms kept for estimated tunings

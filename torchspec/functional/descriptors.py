@@ -30,7 +30,7 @@ def normalize(x: Tensor, norm: float | None) -> Tensor:
     zero column stays zero."""
     if norm is None:
         return x
-    if math.isinf(norm):
+    if norm == math.inf:  # not math.isinf: torch.compile may hold norm as a symbolic float
         length = x.abs().amax(dim=-2, keepdim=True)
     else:
         length = x.abs().pow(norm).sum(dim=-2, keepdim=True).pow(1.0 / norm)

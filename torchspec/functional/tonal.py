@@ -133,6 +133,7 @@ def chroma_cens(
     quantised = torch.zeros_like(chroma)
     for step in CENS_STEPS:
         quantised = quantised + 0.25 * (chroma > step).to(chroma.dtype)
+    quantised = torch.where(chroma.isnan(), chroma, quantised)  # NaN is not below every step
     if win_len_smooth:
         kernel = smoothing_kernel(smoothing_window, win_len_smooth + 2)
         quantised = smooth_frames(quantised, kernel.to(device=C.device, dtype=C.dtype))
