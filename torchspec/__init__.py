@@ -5,7 +5,8 @@ inverse STFT, and heads on top (mel, MFCC, LFCC, decibels, CQT/VQT, PCEN), all `
 layers with torchaudio's names and defaults; torchaudio's other time-frequency transforms
 (SpecAugment masks, time stretch, pitch shift, deltas, sliding CMN, resampling, emphasis,
 spectral centroid); librosa's features (spectral shape, RMS, zero crossings, onset strength,
-tempograms, chroma, HPSS, delta, stack_memory) with librosa's names; learnable frontends
+tempograms, spectral contrast, chroma from the STFT and the CQT, CENS, tonnetz, HPSS, delta,
+stack_memory) with librosa's names; learnable frontends
 (SincNet's filters, LEAF's Gabor filters, pooling and sPCEN); :mod:`torchspec.functional`
 holds their pure-function twins and every filterbank builder.
 """

@@ -136,7 +136,8 @@ class _ConstantQMagnitude(NotScriptable, torch.nn.Module):
     def forward(self, y: Tensor) -> Tensor:
         """Args: y ``(..., time)`` with at least one item. Returns ``(..., n_bins, frames)``."""
         if self.tuning is not None:
-            return self.vqt(y).abs()
+            magnitude: Tensor = self.vqt(y).abs()
+            return magnitude
         tunings = estimate_tuning(
             self.stft(y), self.sr, TUNING_N_FFT, bins_per_octave=self.bins_per_octave
         ).reshape(-1)

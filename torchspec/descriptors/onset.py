@@ -129,7 +129,7 @@ class OnsetStrength(OnsetStrengthMulti):
             aggregate=aggregate,
             device=device,
             dtype=dtype,
-            **mel,
+            **mel,  # type: ignore[arg-type]
         )
 
     def forward(self, y: Tensor) -> Tensor:

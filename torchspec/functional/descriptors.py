@@ -283,7 +283,7 @@ def poly_fit_matrix(freq: Tensor, order: int = 1) -> Tensor:
     scale = vander.square().sum(dim=0).sqrt()
     scale = torch.where(scale > 0, scale, 1.0)
     eps = torch.finfo(torch.float64).eps
-    fit = torch.linalg.pinv(vander / scale, rtol=len(x) * eps)
+    fit: Tensor = torch.linalg.pinv(vander / scale, rtol=len(x) * eps)
     return fit / scale[:, None]
 
 
