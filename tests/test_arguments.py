@@ -20,7 +20,7 @@ from helpers import REQUIRED_ARGUMENTS, public_layers
 import torchspec
 from torchspec import presets
 from torchspec.features import FeatureSpec
-from torchspec.presets import librosa_mel_kwargs
+from torchspec.presets.librosa import librosa_mel_kwargs
 
 # Signatures that a layer's **kwargs forward to.
 FORWARDED = {

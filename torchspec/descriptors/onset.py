@@ -19,7 +19,7 @@ from ..checks import (
 )
 from ..functional.onset import AGGREGATES, channel_bounds, onset_strength_multi, tempogram
 from ..functional.spectral import as_input_dtype
-from ..presets import LIBROSA_WINDOWS, LibrosaMelSpectrogram
+from ..presets.librosa import LIBROSA_WINDOWS, LibrosaMelSpectrogram
 from ..scaling import AmplitudeToDB
 from ..spectrogram import Spectrogram
 from ..tracing import scripting

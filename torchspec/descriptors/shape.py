@@ -34,7 +34,7 @@ from ..functional.descriptors import (
 )
 from ..functional.filterbanks import make_window
 from ..functional.spectral import as_input_dtype, spectrogram
-from ..presets import LIBROSA_WINDOWS
+from ..presets.librosa import LIBROSA_WINDOWS
 from ..spectrogram import Spectrogram
 from ..tracing import scripting
 
