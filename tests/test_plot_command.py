@@ -44,8 +44,15 @@ def test_every_feature_and_preset_draws_the_stored_feature(name: str, tmp_path: 
     else:  # as it is
         np.testing.assert_allclose(values, stored, rtol=1e-5, atol=1e-5 * np.abs(stored).max())
         assert bar == label
+    music = {
+        "chroma": "pitch class (0 = C)",
+        "chroma-cqt": "pitch class (0 = C)",
+        "onset": "onset",
+        "tempogram": "lag (frames)",
+    }
     coefficients = name in ("mfcc", "kaldi-mfcc", "librosa-mfcc")
-    assert rows_label == ("coefficient" if coefficients else "frequency (Hz)")
+    expected = music.get(name, "coefficient" if coefficients else "frequency (Hz)")
+    assert rows_label == expected
 
 
 def test_plot_reads_extract_outputs_with_their_axes(tmp_path: Path) -> None:

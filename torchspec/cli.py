@@ -128,6 +128,14 @@ def _feature_options(parser: argparse.ArgumentParser) -> None:
     scale.add_argument("--log", action="store_true", help="natural log of (x + --log-offset)")
     add("--top-db", type=float, default=defaults.top_db, help="dB floor below the peak (--db)")
     add("--log-offset", type=float, default=defaults.log_offset, help="offset for --log")
+    add(
+        "--deltas",
+        type=int,
+        choices=[0, 1, 2],
+        default=defaults.deltas,
+        help="append deltas of orders 1 .. N below the feature's rows, as Kaldi's add-deltas "
+        "(compute-deltas, window 2); any feature or preset",
+    )
 
 
 class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -183,7 +191,7 @@ def _spec(args: argparse.Namespace) -> FeatureSpec:
         _refuse_preset_conflicts(args)
         spec = FeatureSpec.preset(args.preset, sample_rate=args.sample_rate)
         scale = "db" if args.db else "log" if args.log else "linear"
-        return dataclasses.replace(spec, scale=scale, top_db=args.top_db)
+        return dataclasses.replace(spec, scale=scale, top_db=args.top_db, deltas=args.deltas)
     return FeatureSpec(
         feature=args.feature,
         sample_rate=args.sample_rate or FeatureSpec().sample_rate,
@@ -205,6 +213,7 @@ def _spec(args: argparse.Namespace) -> FeatureSpec:
         scale="db" if args.db else "log" if args.log else "linear",
         top_db=args.top_db,
         log_offset=args.log_offset,
+        deltas=args.deltas,
     )
 
 
@@ -315,7 +324,8 @@ def draw_file(args: argparse.Namespace) -> Any:
             feature = spec.build()(waveform)[0]
     pipeline = spec.pipeline()
     feature.power = spec.resolved_power() or 2.0  # type: ignore[attr-defined]
-    hz = pipeline.rows().get("row_frequencies_hz")
+    rows = pipeline.rows()
+    hz = rows.get("row_frequencies_hz")
     offset, _ = pipeline.frame_times()
     figure = plot(
         feature,
@@ -324,6 +334,7 @@ def draw_file(args: argparse.Namespace) -> Any:
         frequencies=None if hz is None else torch.tensor(hz, dtype=torch.float64),
         label=pipeline.drawn_as(),
         time_offset=offset,
+        rows_label=str(rows.get("rows_label", "coefficient")),
         title=f"{path.name}: {spec.feature}",
     )
     return figure

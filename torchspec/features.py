@@ -19,8 +19,9 @@ from torch import Tensor, nn
 
 from . import functional as TF
 from .cepstrum import MFCC
-from .checks import check_bool, check_number
+from .checks import check_bool, check_int, check_number
 from .cqt import CQT, VQT
+from .descriptors import ChromaCQT, OnsetStrength, Tempogram
 from .mel import MelSpectrogram
 from .pcen import PCEN
 from .presets import (
@@ -33,7 +34,20 @@ from .presets import (
 )
 from .spectrogram import Spectrogram
 
-FEATURES = ("stft", "logstft", "mel", "mfcc", "cqt", "vqt")
+FEATURES = (
+    "stft",
+    "logstft",
+    "mel",
+    "mfcc",
+    "cqt",
+    "vqt",
+    "chroma",
+    "chroma-cqt",
+    "onset",
+    "tempogram",
+)
+MUSIC = ("chroma", "chroma-cqt", "onset", "tempogram")  # librosa's features, librosa's padding
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 PRESETS = (
     "whisper",
     "whisper-128",
@@ -64,6 +78,16 @@ class FeatureSpec:
     ``ref`` each clip's peak and ``top_db``) or a natural log of ``x + log_offset``. ``pcen``
     (``mel`` and ``librosa-mel`` only, linear scale) applies :class:`~torchspec.PCEN` with
     librosa.pcen's defaults at the spec's rate and hop to each whole clip's mel spectrogram.
+
+    librosa's music features, each computed per clip as librosa computes it for one file
+    (its defaults; ``pad_mode`` constant): ``chroma`` (``feature.chroma_stft`` of the power
+    STFT, tuning estimated per clip and channel), ``chroma-cqt`` (``feature.chroma_cqt``: 36
+    bins per octave, 7 octaves from ``f_min`` or C1, tuning estimated per clip; each clip
+    computed whole, never cut into pieces), ``onset`` (``onset.onset_strength`` of librosa's
+    mel spectrogram with this ``n_fft``, ``hop_length``, ``window``, ``n_mels``, ``f_min``,
+    ``f_max``: one row) and ``tempogram`` (``feature.tempogram`` of that envelope, 384 lags).
+    ``deltas`` (any feature) appends Kaldi's ``add-deltas`` of orders 1 .. ``deltas``
+    (window 2) below the feature's rows.
     """
 
     feature: str = "mel"
@@ -87,6 +111,7 @@ class FeatureSpec:
     top_db: float | None = 80.0
     log_offset: float = 1e-6
     pcen: bool = False
+    deltas: int = 0
 
     def __post_init__(self) -> None:
         if self.feature not in FEATURES + PRESETS:
@@ -113,6 +138,17 @@ class FeatureSpec:
                 "pcen normalises a mel spectrogram: it needs feature mel or librosa-mel and "
                 f"no --db / --log; got feature {self.feature!r}, scale {self.scale!r}"
             )
+        if self.feature in MUSIC and self.scale != "linear":
+            raise ValueError(
+                f"{self.feature} is librosa's feature as it is (normalised per frame, or a dB "
+                "rise): --db / --log do not apply"
+            )
+        if self.feature in ("onset", "tempogram") and not self.center:
+            raise ValueError(
+                f"{self.feature} follows librosa's onset strength, computed on centred frames: "
+                "drop --no-center"
+            )
+        check_int("deltas", self.deltas, minimum=0)
         check_number("log_offset", self.log_offset, above=0)
         if self.top_db is not None:
             check_number("top_db", self.top_db, at_least=0)
@@ -176,7 +212,9 @@ class FeatureSpec:
     def resolved_pad_mode(self) -> str:
         if self.pad_mode is not None:
             return self.pad_mode
-        return "constant" if self.is_cqt else "reflect"  # presets set theirs
+        if self.is_cqt or self.feature in MUSIC:
+            return "constant"
+        return "reflect"  # presets set theirs
 
     def build(self) -> nn.Module:
         """The whole feature as one layer, on the CPU in float32: ``(..., time)`` ->
@@ -185,7 +223,21 @@ class FeatureSpec:
         return Whole(self.pipeline())
 
     def pipeline(self) -> Pipeline:
-        """The feature as frontend + finish; see :class:`Pipeline`."""
+        """The feature as frontend + finish; see :class:`Pipeline`. With ``deltas``, the
+        finish appends Kaldi's deltas of the finished feature."""
+        pipeline = self._pipeline()
+        if self.deltas:
+            order, finish = self.deltas, pipeline.finish
+
+            def with_deltas(x: Tensor) -> Tensor:
+                return TF.add_deltas(finish(x), order, 2)
+
+            pipeline.finish = with_deltas
+        return pipeline
+
+    def _pipeline(self) -> Pipeline:
+        if self.feature in MUSIC:
+            return self._music()
         frontend = self._frontend()
         finish: Callable[[Tensor], Tensor]
         if isinstance(frontend, WhisperLogMel):
@@ -230,6 +282,60 @@ class FeatureSpec:
         else:
             finish = _same
         return Pipeline(self, frontend, finish, frontend)
+
+    def _music(self) -> Pipeline:
+        """librosa's chroma, onset strength and tempogram: a frame-local STFT or mel frontend
+        and the rest on each whole clip (the tuning, the dB floor and the tempogram's window
+        read the whole clip), or for chroma-cqt the whole layer on each clip."""
+        sr, n_fft, hop = self.sample_rate, self.n_fft, self.hop_length
+        if self.feature == "chroma-cqt":
+            layer = ChromaCQT(sr=sr, hop_length=hop, fmin=self.f_min)
+            pipeline = Pipeline(self, layer, _same, layer)
+            pipeline.batchable = False  # the transform follows each clip's tuning
+            return pipeline
+        if self.feature == "chroma":
+            stft = Spectrogram(
+                n_fft,
+                self.win_length,
+                hop,
+                window_fn=WINDOWS[self.window],
+                power=2.0,
+                center=self.center,
+                pad_mode=self.resolved_pad_mode(),
+            )
+
+            def chroma(power: Tensor) -> Tensor:
+                return TF.chroma_stft(power, sr, n_fft)
+
+            return Pipeline(self, stft, chroma, stft)
+        mel = {
+            "n_fft": n_fft,
+            "hop_length": hop,
+            "win_length": self.win_length,
+            "window": self.window,
+            "n_mels": self.n_mels,
+            "fmin": self.f_min or 0.0,
+            "fmax": self.f_max,
+        }
+        onset = OnsetStrength(sr=sr, **mel)  # type: ignore[arg-type]
+        if self.feature == "onset":
+
+            def envelope(power: Tensor) -> Tensor:
+                return onset.envelopes_of_mel(power)
+
+            return Pipeline(self, onset.mel, envelope, onset.mel)
+        # librosa's tempogram(y=...) takes the onset envelope's defaults but for the hop; its
+        # win_length is the tempogram's (384 frames), not the STFT's
+        tempo = Tempogram(
+            sr=sr,
+            hop_length=hop,
+            **{k: v for k, v in mel.items() if k not in ("hop_length", "win_length")},  # type: ignore[arg-type]
+        )
+
+        def lags(power: Tensor) -> Tensor:
+            return tempo.of_envelope(tempo.onset.envelopes_of_mel(power)[..., 0, :])
+
+        return Pipeline(self, tempo.onset.mel, lags, tempo.onset.mel)
 
     def _frontend(self) -> nn.Module:
         sr, hop, power = self.sample_rate, self.hop_length, self.resolved_power()
@@ -436,6 +542,16 @@ class Pipeline:
             "mfcc": "cepstral coefficient value",
             "librosa-mfcc": "cepstral coefficient value",
         }
+        if spec.deltas:
+            return f"feature value, then its deltas of order 1 .. {spec.deltas}"
+        music = {
+            "chroma": "chroma: energy per pitch class / the frame's largest",
+            "chroma-cqt": "chroma: energy per pitch class / the frame's largest",
+            "onset": "onset strength: mean rise in dB of the mel bands",
+            "tempogram": "autocorrelation of the onset strength / the frame's largest",
+        }
+        if spec.feature in music:
+            return music[spec.feature]
         if spec.feature in named:
             return named[spec.feature]
         if spec.pcen:
@@ -448,9 +564,33 @@ class Pipeline:
 
     def rows(self) -> dict[str, object]:
         """What each output row is: centre frequencies in Hz, or cepstral coefficients."""
+        out = self._rows()
+        if self.spec.deltas:
+            out["deltas"] = (
+                f"the rows above, then their deltas of order 1 .. {self.spec.deltas} in that "
+                "order (Kaldi's add-deltas, window 2)"
+            )
+        return out
+
+    def _rows(self) -> dict[str, object]:
+        feature = self.spec.feature
+        if feature in ("chroma", "chroma-cqt"):
+            return {
+                "rows": "pitch classes",
+                "rows_label": "pitch class (0 = C)",
+                "pitch_classes": list(PITCH_CLASSES),
+            }
+        if feature == "onset":
+            return {"rows": "one: the onset strength of each frame", "rows_label": "onset"}
+        if feature == "tempogram":
+            step = self.hop / self.sample_rate
+            return {
+                "rows": f"lag k frames (k * {step:g} s), k = 0 .. 383",
+                "rows_label": "lag (frames)",
+            }
         frequencies = getattr(self.rows_of, "frequencies", None)
         hz = [float(f) for f in frequencies] if isinstance(frequencies, Tensor) else None
-        if self.spec.feature in ("mfcc", "librosa-mfcc", "kaldi-mfcc"):
+        if feature in ("mfcc", "librosa-mfcc", "kaldi-mfcc"):
             return {
                 "rows": "cepstral coefficients 0 .. n_mfcc - 1 (DCT-II of dB mel bands)",
                 "mel_band_centres_hz": hz,

@@ -24,6 +24,7 @@ def plot(
     label: str | None = None,
     time_offset: float | None = None,
     note_names: bool = False,
+    rows_label: str = "coefficient",
     title: str | None = None,
     ax: Any = None,
 ) -> Any:
@@ -51,6 +52,8 @@ def plot(
         time_offset: seconds at which frame 0 is centred; default: from the layer (0 when
             it centres frames).
         note_names: label a CQT / log-frequency axis with the C of each octave (C1 = 32.7 Hz).
+        rows_label: the row axis's label for a feature without frequencies (what its rows
+            are: ``"pitch class"``, ``"lag (frames)"``).
         ax: a matplotlib Axes to draw into; a new figure otherwise.
 
     Returns:
@@ -109,7 +112,7 @@ def plot(
     times = (np.arange(values.shape[1] + 1) - 0.5) * hop_length / sample_rate + time_offset
     if frequencies is None:
         rows = np.arange(values.shape[0] + 1) - 0.5
-        ax.set_ylabel("coefficient")
+        ax.set_ylabel(rows_label)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         centres = torch.as_tensor(frequencies, dtype=torch.float64).numpy()

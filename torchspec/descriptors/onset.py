@@ -78,7 +78,13 @@ class OnsetStrengthMulti(torch.nn.Module):
 
     def envelopes(self, y: Tensor) -> Tensor:
         """Args: y ``(..., time)``. Returns ``(..., n_channels, frames)``."""
-        S = self.to_db(self.mel(y))  # noqa: N806 - librosa's name
+        return self.envelopes_of_mel(self.mel(y))
+
+    def envelopes_of_mel(self, mel: Tensor) -> Tensor:
+        """The envelopes of a whole clip's mel power spectrogram ``(..., n_mels, frames)``
+        (``self.mel``'s output): its dB, floored 80 dB below each item's peak, then the
+        rise. Returns ``(..., n_channels, frames)``."""
+        S = self.to_db(mel)  # noqa: N806 - librosa's name
         return onset_strength_multi(
             S,
             self.lag,
@@ -192,13 +198,17 @@ class Tempogram(torch.nn.Module):
             if empty is not None:
                 return empty
         envelope = self.onset(y.to(compute_dtype(y.dtype)))
+        return as_input_dtype(self.of_envelope(envelope), y.dtype)
+
+    def of_envelope(self, envelope: Tensor) -> Tensor:
+        """The tempogram of an onset envelope ``(..., frames)`` (``self.onset``'s output).
+        Returns ``(..., win_length, frames)``."""
         if not scripting() and not self.center and envelope.shape[-1] < self.win_length:
             raise ValueError(
                 f"Tempogram(win_length={self.win_length}, center=False) needs at least "
                 f"{self.win_length} envelope frames, got {envelope.shape[-1]}"
             )
-        out = tempogram(envelope, self.window, self.center, self.norm)
-        return as_input_dtype(out, y.dtype)
+        return tempogram(envelope, self.window, self.center, self.norm)
 
 
 class FourierTempogram(torch.nn.Module):

@@ -10,7 +10,14 @@ from .cepstral import cepstrum, mfcc_to_mel
 from .chroma import chroma_filterbank, chroma_stft, estimate_tuning, hz_to_octs, piptrack
 from .context import stack_memory
 from .cqt import decimate_kernels, decimated_copies, icqt, vqt_direct, vqt_multirate
-from .deltas import compute_deltas, delta, savgol_matrices, sliding_window_cmn
+from .deltas import (
+    add_deltas,
+    compute_deltas,
+    delta,
+    delta_windows,
+    savgol_matrices,
+    sliding_window_cmn,
+)
 from .descriptors import (
     poly_features,
     rms,
@@ -79,6 +86,7 @@ __all__ = [
     "MEL_SCALES",
     "RESAMPLING_METHODS",
     "DB_to_amplitude",
+    "add_deltas",
     "amplitude_to_DB",
     "amplitude_to_db",
     "apply_filterbank",
@@ -99,6 +107,7 @@ __all__ = [
     "decimated_copies",
     "deemphasis",
     "delta",
+    "delta_windows",
     "erb_gamma",
     "estimate_tuning",
     "filterbank_pinv",

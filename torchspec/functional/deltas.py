@@ -40,6 +40,53 @@ def compute_deltas(specgram: Tensor, win_length: int = 5, mode: str = "replicate
     return out.reshape(specgram.shape).to(specgram.dtype)
 
 
+def delta_windows(order: int = 2, window: int = 2) -> list[Tensor]:
+    """Kaldi's ``add-deltas`` regression windows, float64: order 0 is ``[1]``; order ``i`` is
+    order ``i - 1`` convolved with ``j / sum_{k=-N..N} k**2`` for ``j = -N .. N``
+    (``N = window``), ``2 i N + 1`` taps centred on the frame."""
+    first = torch.arange(-window, window + 1, dtype=torch.float64)
+    first = first / first.square().sum()
+    windows = [torch.ones(1, dtype=torch.float64)]
+    for _ in range(order):
+        previous = windows[-1]
+        taps = previous.numel() + 2 * window
+        current = torch.zeros(taps, dtype=torch.float64)
+        for j in range(2 * window + 1):
+            current[j : j + previous.numel()] += first[j] * previous
+        windows.append(current)
+    return windows
+
+
+def add_deltas(features: Tensor, order: int = 2, window: int = 2) -> Tensor:
+    """Kaldi's ``add-deltas`` (``--delta-order``, ``--delta-window``): the features followed
+    by their deltas up to ``order``, each order's window (:func:`delta_windows`) applied to the
+    features themselves with the frame index clamped to the first and last frame.
+
+    Args:
+        features: ``(..., rows, frames)``, at least one frame.
+        order: highest delta order, >= 0. window: ``N``, >= 1 (``2 N + 1`` frames).
+
+    Returns:
+        ``(..., rows * (order + 1), frames)``: rows of order 0, then order 1, ...; the input's
+        dtype (half precision computed in float32). Differentiable.
+    """
+    dtype = compute_dtype(features.dtype)
+    x = features.to(dtype)
+    frames = x.shape[-1]
+    reach = order * window
+    index = torch.arange(-reach, frames + reach, device=x.device).clamp(0, frames - 1)
+    padded = x.index_select(-1, index)
+    blocks = [x]
+    for taps in delta_windows(order, window)[1:]:
+        offset = reach - (taps.numel() - 1) // 2
+        out = torch.zeros_like(x)
+        for j, scale in enumerate(taps.tolist()):
+            if scale != 0.0:
+                out = out + scale * padded[..., offset + j : offset + j + frames]
+        blocks.append(out)
+    return torch.cat(blocks, dim=-2).to(features.dtype)
+
+
 def cmn_windows(
     n_frames: int, cmn_window: int, min_cmn_window: int, center: bool, device: torch.device
 ) -> tuple[Tensor, Tensor]:
