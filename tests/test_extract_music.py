@@ -144,4 +144,3 @@ def test_options_that_do_not_apply_are_refused(tmp_path, options, message, capsy
         assert code != 0
     captured = capsys.readouterr()
     assert message in captured.err + captured.out
-
