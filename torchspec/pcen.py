@@ -23,6 +23,8 @@ from .checks import (
 from .functional.spectral import as_input_dtype
 from .tracing import NotScriptable
 
+FLOAT32_LOG_MAX = math.log(torch.finfo(torch.float32).max)  # 88.7
+
 
 class PCEN(NotScriptable, nn.Module):
     """Per-channel energy normalisation of a spectrogram (Wang et al. 2017; librosa.pcen).
@@ -93,6 +95,12 @@ class PCEN(NotScriptable, nn.Module):
         power = check_number("power", power, at_least=0)
         time_constant = check_number("time_constant", time_constant, above=0)
         self.eps = check_number("eps", eps, above=0)
+        if gain * -math.log(min(self.eps, 1.0)) > FLOAT32_LOG_MAX:
+            raise ValueError(
+                f"gain={gain} with eps={self.eps:g}: a silent frame is divided by "
+                f"eps**gain = 10**-{gain * -math.log10(min(self.eps, 1.0)):.3g}, beyond float32's "
+                "range (every quiet frame would be inf); use a gain near 1 (librosa's 0.98)"
+            )
         if b is None:
             b = TF.smoothing_coefficient(time_constant, sample_rate, hop_length)
         b = check_number("b", b, above=0, at_most=1)

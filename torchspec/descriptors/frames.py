@@ -13,6 +13,7 @@ from ..checks import (
     compute_dtype,
 )
 from ..functional.descriptors import rms, zero_crossing_rate
+from ..functional.padding import pad_last
 from ..functional.spectral import as_input_dtype
 from ..tracing import scripting
 
@@ -22,14 +23,7 @@ def _frames(y: Tensor, frame_length: int, hop_length: int, pad: str | None) -> T
     after padding ``frame_length // 2`` on both sides with ``pad`` (torch's mode name) unless
     None."""
     if pad is not None:
-        reach = frame_length // 2
-        lead = y.shape[:-1]
-        flat = y.reshape(-1, 1, y.shape[-1])
-        if pad == "constant":
-            flat = torch.nn.functional.pad(flat, (reach, reach))
-        else:
-            flat = torch.nn.functional.pad(flat, (reach, reach), mode=pad)
-        y = flat.reshape(lead + (flat.shape[-1],))
+        y = pad_last(y, frame_length // 2, frame_length // 2, pad)
     return y.unfold(-1, frame_length, hop_length).transpose(-1, -2)
 
 

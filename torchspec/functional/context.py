@@ -2,8 +2,9 @@
 ``feature.stack_memory``), the usual way to give a frame-wise model a window of context."""
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+
+from .padding import pad_last
 
 STACK_PAD_MODES = ("constant", "edge", "reflect", "wrap")
 
@@ -26,15 +27,14 @@ def stack_memory(data: Tensor, n_steps: int = 2, delay: int = 1, mode: str = "co
     """
     frames = data.shape[-1]
     reach = (n_steps - 1) * abs(delay)
-    lead = data.shape[:-1]
-    flat = data.reshape(-1, 1, frames)
-    sides = (reach, 0) if delay > 0 else (0, reach)
-    if mode == "constant":
-        flat = F.pad(flat, sides)
-    else:
-        torch_mode = {"edge": "replicate", "reflect": "reflect", "wrap": "circular"}[mode]
-        flat = F.pad(flat, sides, mode=torch_mode)
-    padded = flat.reshape(lead + (flat.shape[-1],))
+    torch_mode = {
+        "constant": "constant",
+        "edge": "replicate",
+        "reflect": "reflect",
+        "wrap": "circular",
+    }
+    left, right = (reach, 0) if delay > 0 else (0, reach)
+    padded = pad_last(data, left, right, torch_mode[mode])
     copies = []
     for step in range(n_steps):
         offset = (n_steps - 1 - step) * delay if delay > 0 else step * -delay

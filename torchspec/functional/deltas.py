@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..checks import compute_dtype
+from .padding import pad_last
 
 
 def compute_deltas(specgram: Tensor, win_length: int = 5, mode: str = "replicate") -> Tensor:
@@ -209,14 +210,13 @@ def delta(
     width = w.shape[0]
     h = width // 2
     if mode != "interp":
-        torch_mode = {"nearest": "replicate", "mirror": "reflect", "wrap": "circular"}
-        lead = x.shape[:-1]
-        flat = x.reshape(-1, 1, x.shape[-1])
-        if mode == "constant":
-            flat = F.pad(flat, (h, h))
-        else:
-            flat = F.pad(flat, (h, h), mode=torch_mode[mode])
-        padded = flat.reshape(lead + (flat.shape[-1],))
+        torch_mode = {
+            "constant": "constant",
+            "nearest": "replicate",
+            "mirror": "reflect",
+            "wrap": "circular",
+        }
+        padded = pad_last(x, h, h, torch_mode[mode])
         return torch.matmul(padded.unfold(-1, width, 1), w).to(data.dtype)
     middle = torch.matmul(x.unfold(-1, width, 1), w)
     first = torch.matmul(x[..., :width], start.to(dtype).t())

@@ -6,6 +6,8 @@ import math
 import torch
 from torch import Tensor
 
+from .padding import pad_symmetric
+
 
 def median_filter(x: Tensor, size: int, dim: int) -> Tensor:
     """``scipy.ndimage.median_filter`` of ``size`` samples along ``dim``, mode ``"reflect"``
@@ -14,11 +16,7 @@ def median_filter(x: Tensor, size: int, dim: int) -> Tensor:
     ``size // 2``). Differentiable: the gradient goes to the selected sample."""
     if size == 1:
         return x
-    n = x.shape[dim]
-    left = size // 2
-    index = torch.arange(-left, n + size - 1 - left, device=x.device).remainder(2 * n)
-    index = torch.where(index < n, index, 2 * n - 1 - index)
-    padded = x.index_select(dim, index)
+    padded = pad_symmetric(x, size // 2, size - 1 - size // 2, dim)
     windows = padded.unfold(dim, size, 1)  # (..., n, ..., size)
     return windows.kthvalue(size // 2 + 1, dim=-1).values
 

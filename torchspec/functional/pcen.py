@@ -8,6 +8,7 @@ from torch import Tensor
 
 from ..checks import compute_dtype
 from ..tracing import compiling
+from .padding import pad_symmetric
 
 CHUNK = 64  # frames solved at once by a matrix product; the loop runs over chunks only
 
@@ -111,11 +112,8 @@ def max_filter(x: Tensor, size: int) -> Tensor:
     sample repeated, ``d c b a | a b c d``) over the channel axis of ``(..., channels, frames)``."""
     if size == 1:
         return x
-    channels = x.shape[-2]
-    left, right = size // 2, size - 1 - size // 2
-    index = torch.arange(-left, channels + right, device=x.device).remainder(2 * channels)
-    index = torch.where(index < channels, index, 2 * channels - 1 - index)
-    padded = x.index_select(-2, index)  # (..., channels + size - 1, frames)
+    # (..., channels + size - 1, frames)
+    padded = pad_symmetric(x, size // 2, size - 1 - size // 2, -2)
     flat = padded.reshape(-1, padded.shape[-2], padded.shape[-1]).transpose(1, 2)
     pooled = F.max_pool1d(flat, size, stride=1).transpose(1, 2)
     return pooled.reshape(x.shape)
