@@ -2,6 +2,7 @@
 (``librosa.feature.zero_crossing_rate``)."""
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ..checks import (
@@ -12,7 +13,7 @@ from ..checks import (
     check_waveform,
     compute_dtype,
 )
-from ..functional.descriptors import rms, zero_crossing_rate
+from ..functional.descriptors import rms
 from ..functional.padding import pad_last
 from ..functional.spectral import as_input_dtype
 from ..tracing import scripting
@@ -115,9 +116,26 @@ class ZeroCrossingRate(torch.nn.Module):
         if not scripting():
             check_waveform(y, "ZeroCrossingRate")
             _check_frames(y, self.frame_length, self.center, "ZeroCrossingRate")
-        pad: str | None = "replicate" if self.center else None
-        frames = _frames(y, self.frame_length, self.hop_length, pad)
-        return zero_crossing_rate(frames, self.threshold)
+        if self.center:
+            reach = self.frame_length // 2
+            y = pad_last(y, reach, reach, "replicate")
+        return _crossing_rate(y, self.frame_length, self.hop_length, self.threshold)
+
+
+def _crossing_rate(y: Tensor, frame_length: int, hop_length: int, threshold: float) -> Tensor:
+    """:func:`~torchspec.functional.zero_crossing_rate` of the frames of ``(..., time)``
+    without cutting them: the sign changes are found once along the signal and summed over
+    each frame's ``frame_length - 1`` pairs (an exact count), NaN where a frame holds one."""
+    lead = y.shape[:-1]
+    flat = y.reshape(-1, 1, y.shape[-1])
+    negative = torch.signbit(torch.where(flat.abs() <= threshold, 0.0, flat))
+    changes = (negative[..., 1:] != negative[..., :-1]).to(torch.float32)
+    ones = torch.ones(1, 1, frame_length, dtype=torch.float32, device=y.device)
+    counts = F.conv1d(changes, ones[..., 1:], stride=hop_length)  # sums of 0/1: exact
+    rate = (counts / frame_length).to(y.dtype)
+    nan = F.conv1d(flat.isnan().to(torch.float32), ones, stride=hop_length) > 0
+    rate = torch.where(nan, torch.nan, rate)
+    return rate.reshape(lead + rate.shape[-2:])
 
 
 PAD_ALIASES = {"edge": "replicate", "wrap": "circular"}

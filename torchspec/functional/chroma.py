@@ -7,6 +7,7 @@ import math
 import torch
 from torch import Tensor
 
+from ..tracing import capturing, scripting
 from .descriptors import normalize
 
 
@@ -117,37 +118,71 @@ def estimate_tuning(
     fractions of a bin, of :func:`piptrack`'s peaks whose magnitude reaches their median.
     Not differentiable (a histogram's argmax); 0 where no peak is found.
 
+    The peaks are found in ``S``'s dtype (as librosa does for its input's), the residuals
+    and the histogram computed in float64. In eager mode each item's peaks are gathered
+    first; under capture (trace, export, compile, ONNX, TorchScript) every bin of the batch
+    goes through the histogram with the others masked, the same numbers at fixed shapes.
+
     Args:
         S: ``(..., 1 + n_fft // 2, frames)`` power or magnitude spectrogram.
 
     Returns:
         ``(...,)`` float64 tunings.
     """
-    pitches, magnitudes = piptrack(S.double(), sr, n_fft)
+    pitches, magnitudes = piptrack(S, sr, n_fft)
     lead = S.shape[:-2]
     pitches = pitches.reshape(-1, pitches.shape[-2] * pitches.shape[-1])
     magnitudes = magnitudes.reshape(pitches.shape)
+    if not scripting():  # noqa: SIM102 - TorchScript folds this test alone, not a conjunction
+        if not capturing():
+            tunings = []
+            for item_pitches, item_magnitudes in zip(pitches, magnitudes, strict=True):
+                found = item_pitches > 0
+                tunings.append(
+                    _histogram_peak(
+                        item_pitches[found].double()[None],
+                        item_magnitudes[found].double()[None],
+                        resolution,
+                        bins_per_octave,
+                    )
+                )
+            if not tunings:
+                return torch.zeros(lead, dtype=torch.float64, device=S.device)
+            return torch.cat(tunings).reshape(lead)
+    out = _histogram_peak(pitches.double(), magnitudes.double(), resolution, bins_per_octave)
+    return out.reshape(lead)
+
+
+def _histogram_peak(
+    pitches: Tensor, magnitudes: Tensor, resolution: float, bins_per_octave: int
+) -> Tensor:
+    """The tuning of each row of ``(items, n)`` peaks (pitch 0: no peak): the histogram's
+    fullest bin of the residuals of the peaks at or above the median magnitude (numpy's
+    median, ``np.histogram``'s bin edges). Returns ``(items,)`` float64."""
+    if pitches.shape[-1] == 0:  # no peak at all
+        return torch.zeros(pitches.shape[0], dtype=torch.float64, device=pitches.device)
     found = pitches > 0
     count = found.sum(dim=-1)  # (items,)
     ordered = torch.where(found, magnitudes, torch.inf).sort(dim=-1).values
-    low = ordered.gather(-1, ((count - 1) // 2).clamp(min=0)[:, None])[:, 0]
-    high = ordered.gather(-1, (count // 2).clamp(max=ordered.shape[-1] - 1)[:, None])[:, 0]
+    last = ordered.shape[-1] - 1
+    low = ordered.gather(-1, ((count - 1) // 2).clamp(0, last)[:, None])[:, 0]
+    high = ordered.gather(-1, (count // 2).clamp(0, last)[:, None])[:, 0]
     median = torch.where(count > 0, 0.5 * (low + high), 0.0)  # numpy's median
     chosen = found & (magnitudes >= median[:, None])
     safe = torch.where(chosen, pitches, 440.0)
-    zero = torch.zeros((), dtype=torch.float64)
+    zero = torch.zeros((), dtype=torch.float64, device=pitches.device)
     residual = torch.remainder(bins_per_octave * hz_to_octs(safe, zero), 1.0)
     residual = torch.where(residual >= 0.5, residual - 1.0, residual)
     n_bins = math.ceil(1.0 / resolution)
-    edges = torch.arange(n_bins + 1, dtype=torch.float64) * (1.0 / n_bins) - 0.5
+    edges = torch.arange(n_bins + 1, dtype=torch.float64, device=pitches.device) / n_bins - 0.5
     edges[-1] = 0.5
     index = torch.floor((residual + 0.5) * n_bins).long().clamp(0, n_bins - 1)
     index = torch.where(residual < edges[index], index - 1, index)  # numpy's edge corrections
     index = torch.where((residual >= edges[index + 1]) & (index != n_bins - 1), index + 1, index)
-    counts = torch.zeros(pitches.shape[0], n_bins, dtype=torch.float64)
+    counts = torch.zeros(pitches.shape[0], n_bins, dtype=torch.float64, device=pitches.device)
     counts.scatter_add_(-1, index, chosen.double())
     tuning = edges[counts.argmax(dim=-1)]
-    return torch.where(chosen.any(dim=-1), tuning, 0.0).reshape(lead)
+    return torch.where(chosen.any(dim=-1), tuning, 0.0)
 
 
 def chroma_stft(

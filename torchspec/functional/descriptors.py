@@ -259,9 +259,9 @@ def band_contrast(S: Tensor, bands: list[tuple[int, int, int]], linear: bool = F
     peaks: list[Tensor] = []
     valleys: list[Tensor] = []
     for start, end, count in bands:
-        band = S[..., start:end, :].sort(dim=-2).values
-        valleys.append(band[..., :count, :].mean(dim=-2))
-        peaks.append(band[..., end - start - count :, :].mean(dim=-2))
+        band = S[..., start:end, :]
+        valleys.append(band.topk(count, dim=-2, largest=False).values.mean(dim=-2))
+        peaks.append(band.topk(count, dim=-2).values.mean(dim=-2))
     peak, valley = torch.stack(peaks, dim=-2), torch.stack(valleys, dim=-2)
     if linear:
         return peak - valley
