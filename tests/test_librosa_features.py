@@ -488,3 +488,17 @@ def test_contrast_and_poly_features_are_differentiable():
         torchspec.PolyFeatures(n_fft=256, hop_length=256, order=2),
     ):
         assert torch.autograd.gradcheck(layer.double(), (y,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize(("fmin", "fmax"), [(150.0, 4000.0), (0.0, 11025.0), (500.0, 20000.0)])
+def test_piptrack_equals_librosa(fmin, fmax):
+    """``librosa.piptrack(S=...)`` in float64: peaks, interpolated pitches and magnitudes
+    (eager mode reads only the rows in ``[fmin, fmax)`` and their neighbours; a band that
+    reaches the first or last row takes every row)."""
+    magnitude = stft_magnitude(signals())
+    pitches, magnitudes = TF.piptrack(torch.from_numpy(magnitude), SR, 2048, fmin, fmax)
+    for item in range(magnitude.shape[0]):
+        expected = librosa.piptrack(S=magnitude[item], sr=SR, fmin=fmin, fmax=fmax)
+        np.testing.assert_array_equal(pitches[item].numpy() > 0, expected[0] > 0)
+        assert peak_error(pitches[item], expected[0]) < 1e-12
+        assert peak_error(magnitudes[item], expected[1]) < 1e-12

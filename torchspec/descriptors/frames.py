@@ -13,19 +13,9 @@ from ..checks import (
     check_waveform,
     compute_dtype,
 )
-from ..functional.descriptors import rms
 from ..functional.padding import pad_last
 from ..functional.spectral import as_input_dtype
 from ..tracing import scripting
-
-
-def _frames(y: Tensor, frame_length: int, hop_length: int, pad: str | None) -> Tensor:
-    """``(..., time)`` cut into ``(..., frame_length, frames)`` (librosa's ``util.frame``),
-    after padding ``frame_length // 2`` on both sides with ``pad`` (torch's mode name) unless
-    None."""
-    if pad is not None:
-        y = pad_last(y, frame_length // 2, frame_length // 2, pad)
-    return y.unfold(-1, frame_length, hop_length).transpose(-1, -2)
 
 
 def _check_frames(
@@ -80,9 +70,16 @@ class RMS(torch.nn.Module):
         if not scripting():
             check_waveform(y, "RMS")
             _check_frames(y, self.frame_length, self.center, "RMS", self.pad_mode)
-        pad: str | None = self.pad_mode if self.center else None
         x = y.to(compute_dtype(y.dtype))
-        return as_input_dtype(rms(_frames(x, self.frame_length, self.hop_length, pad)), y.dtype)
+        if self.center:
+            reach = self.frame_length // 2
+            x = pad_last(x, reach, reach, self.pad_mode)
+        # the mean square of each frame as a strided convolution (no frames cut out)
+        flat = x.reshape(-1, 1, x.shape[-1]).square()
+        mean = torch.full((1, 1, self.frame_length), 1.0 / self.frame_length, dtype=x.dtype)
+        power = F.conv1d(flat, mean.to(x.device), stride=self.hop_length)
+        out = power.sqrt().reshape(x.shape[:-1] + power.shape[-2:])
+        return as_input_dtype(out, y.dtype)
 
 
 class ZeroCrossingRate(torch.nn.Module):

@@ -5,6 +5,7 @@
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ..tracing import capturing, scripting
@@ -83,6 +84,40 @@ def piptrack(
     """
     S = S.abs()
     rows = S.shape[-2]
+    freqs = torch.linspace(0, sr / 2, rows, dtype=torch.float64).to(S.dtype)
+    in_range = (freqs >= max(fmin, 0.0)) & (freqs < min(fmax, sr / 2))
+    frame_max = S.amax(dim=-2, keepdim=True)
+    if not scripting():  # noqa: SIM102 - TorchScript folds this test alone
+        if not capturing():  # eager: only the rows in range and their neighbours
+            inside = in_range.nonzero()[:, 0].tolist()
+            if inside and inside[0] >= 1 and inside[-1] <= rows - 2:
+                first, last = inside[0] - 1, inside[-1] + 2
+                pitches, magnitudes = _peaks(
+                    S[..., first:last, :],
+                    first,
+                    frame_max,
+                    in_range[first:last],
+                    sr,
+                    n_fft,
+                    threshold,
+                )
+                pad = (0, 0, first, rows - last)
+                return F.pad(pitches, pad), F.pad(magnitudes, pad)
+    return _peaks(S, 0, frame_max, in_range, sr, n_fft, threshold)
+
+
+def _peaks(
+    S: Tensor,
+    first: int,
+    frame_max: Tensor,
+    in_range: Tensor,
+    sr: float,
+    n_fft: int,
+    threshold: float,
+) -> tuple[Tensor, Tensor]:
+    """:func:`piptrack` over rows ``first ..`` of a spectrogram (``S``, those rows), the
+    frames' maxima ``frame_max`` taken over all rows; ``in_range`` marks the rows kept."""
+    rows = S.shape[-2]
     above, below = S[..., 2:, :], S[..., :-2, :]
     centre = S[..., 1:-1, :]
     a = above + below - 2 * centre
@@ -94,13 +129,12 @@ def piptrack(
         [S[..., 1:2, :] - S[..., :1, :], b, S[..., -1:, :] - S[..., -2:-1, :]], dim=-2
     )  # numpy.gradient along the rows
     skew = 0.5 * slope * shift
-    freqs = torch.linspace(0, sr / 2, rows, dtype=torch.float64).to(S.dtype)
-    in_range = ((freqs >= max(fmin, 0.0)) & (freqs < min(fmax, sr / 2)))[:, None]
-    kept = S * (threshold * S.amax(dim=-2, keepdim=True) < S)
+    kept = S * (threshold * frame_max < S)
     peak_inner = (kept[..., 1:-1, :] > kept[..., :-2, :]) & (kept[..., 1:-1, :] >= kept[..., 2:, :])
     peak_last = kept[..., -1:, :] > kept[..., -2:-1, :]
-    peaks = torch.cat([torch.zeros_like(peak_last), peak_inner, peak_last], dim=-2) & in_range
-    index = torch.arange(rows, dtype=S.dtype, device=S.device)[:, None]
+    peaks = torch.cat([torch.zeros_like(peak_last), peak_inner, peak_last], dim=-2)
+    peaks = peaks & in_range[:, None]
+    index = torch.arange(first, first + rows, dtype=S.dtype, device=S.device)[:, None]
     pitches = torch.where(peaks, (index + shift) * (sr / n_fft), 0.0)
     magnitudes = torch.where(peaks, S + skew, 0.0)
     return pitches, magnitudes
