@@ -47,15 +47,20 @@ def phase_vocoder(complex_specgrams: Tensor, rate: float, phase_advance: Tensor)
     magnitude = F.pad(torch.linalg.vector_norm(pairs, dim=-1), [0, 2])
     angle = F.pad(torch.atan2(pairs[..., 1], pairs[..., 0]), [0, 2])
     left, right = steps.long(), (steps + 1).long()
-    # phases in float64: in float32 an advance of up to pi * hop_length rad (628 at hop 200)
-    # carries 3e-5 rad of rounding into every step, 1e-4 of the output after a few hundred
-    # frames (torchaudio's float32 error); in float64 only the angles' own rounding is left
+    # The phase of output frame j is angle_0 + sum_{i<j} dev_i + j * advance, dev_i the
+    # measured increment's deviation from the advance, wrapped to [-pi, pi]: a small number,
+    # found in float64 against the advance reduced modulo 2 pi, and summed in float64 with
+    # j * advance (up to pi * hop_length * frames rad). In float32 an advance of up to
+    # pi * hop_length rad carries 3e-5 rad of rounding into every step (torchaudio's 1e-4
+    # after a few hundred frames); here only the angles' own rounding is left.
     advance = phase_advance.to(torch.float64)
-    angle = angle.double()
-    increment = angle.index_select(-1, right) - angle.index_select(-1, left) - advance
-    increment = increment - 2 * math.pi * torch.round(increment / (2 * math.pi)) + advance
-    steps_phase = torch.cat([angle[..., :1], increment[..., :-1]], dim=-1)
-    phase = torch.remainder(torch.cumsum(steps_phase, dim=-1), 2 * math.pi).to(real_dtype)
+    reduced = torch.remainder(advance, 2 * math.pi)
+    deviation = angle.index_select(-1, right).double() - angle.index_select(-1, left).double()
+    deviation = deviation - reduced
+    deviation = deviation - 2 * math.pi * torch.round(deviation / (2 * math.pi))
+    drift = F.pad(torch.cumsum(deviation[..., :-1], dim=-1), [1, 0])  # frame 0: its own phase
+    turns = torch.remainder(advance * index, 2 * math.pi)  # (freq, count): j * advance
+    phase = torch.remainder(angle[..., :1].double() + drift + turns, 2 * math.pi).to(real_dtype)
     interpolated = alphas * magnitude.index_select(-1, right) + (
         1 - alphas
     ) * magnitude.index_select(-1, left)
