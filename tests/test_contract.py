@@ -253,6 +253,9 @@ REGISTRY: dict[str, list[Case]] = {
     "Preemphasis": [Case(lambda: torchspec.Preemphasis(), wave)],
     "Deemphasis": [Case(lambda: torchspec.Deemphasis(0.9), wave)],
     # librosa's spectral features
+    "LibrosaSpectralCentroid": [
+        Case(lambda: torchspec.LibrosaSpectralCentroid(sr=SR, n_fft=64, hop_length=16), wave)
+    ],
     "SpectralBandwidth": [
         Case(lambda: torchspec.SpectralBandwidth(sr=SR, n_fft=64, hop_length=16), wave),
         Case(lambda: torchspec.SpectralBandwidth(n_fft=32, hop_length=8, p=1.0, norm=False), wave),

@@ -257,7 +257,7 @@ def test_log_frequency_resolution_warning():
 
 
 def test_registry_is_the_contract_registry():
-    assert len(REGISTRY) == 54
+    assert len(REGISTRY) == 55
 
 
 def test_cqt_wavelets_too_short_to_resolve_warn():

@@ -74,6 +74,12 @@ CASES = [
         {"fmin": 100.0, "n_bands": 5, "quantile": 0.1, "linear": True, "n_fft": 1024},
     ),
     (torchspec.PolyFeatures, librosa.feature.poly_features, {}),
+    (torchspec.LibrosaSpectralCentroid, librosa.feature.spectral_centroid, {}),
+    (
+        torchspec.LibrosaSpectralCentroid,
+        librosa.feature.spectral_centroid,
+        {"sr": 16000, "n_fft": 1024, "hop_length": 256, "center": False},
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from .frames import RMS, ZeroCrossingRate
 from .hpss import HPSS
 from .onset import FourierTempogram, OnsetStrength, OnsetStrengthMulti, Tempogram
 from .shape import (
+    LibrosaSpectralCentroid,
     PolyFeatures,
     SpectralBandwidth,
     SpectralCentroid,
@@ -22,6 +23,7 @@ __all__ = [
     "ChromaSTFT",
     "ChromaVQT",
     "FourierTempogram",
+    "LibrosaSpectralCentroid",
     "OnsetStrength",
     "OnsetStrengthMulti",
     "PolyFeatures",

@@ -28,6 +28,7 @@ from ..functional.descriptors import (
     contrast_bands,
     poly_fit_matrix,
     spectral_bandwidth,
+    spectral_centroid,
     spectral_centroid_of,
     spectral_flatness,
     spectral_rolloff,
@@ -172,6 +173,40 @@ class _LibrosaSpectralShape(ExactBuffersModule):
             check_waveform(y, name)
         out: Tensor = self.spectrogram(y.to(compute_dtype(y.dtype)))
         return out
+
+
+class LibrosaSpectralCentroid(_LibrosaSpectralShape):
+    """``librosa.feature.spectral_centroid``: the magnitude-weighted mean frequency of each
+    frame, in Hz, with librosa's parameters and output shape (:class:`SpectralCentroid` is
+    torchaudio's, with torchaudio's). A silent frame gives 0.
+
+    Args (keyword-only, librosa's defaults): ``sr`` 22050, ``n_fft`` 2048, ``hop_length``
+    512, ``win_length``, ``window`` ``"hann"``, ``center`` True, ``pad_mode``
+    ``"constant"``; device, dtype.
+
+    Shapes: input ``(..., time)``; output ``(..., 1, frames)`` in Hz.
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(sr, n_fft, hop_length, win_length, window, center, pad_mode, device, dtype)
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Args: y ``(..., time)``. Returns ``(..., 1, frames)`` in Hz."""
+        magnitude = self.magnitude(y, "LibrosaSpectralCentroid")
+        freq = self.freq.to(magnitude.dtype)
+        return as_input_dtype(spectral_centroid(magnitude, freq), y.dtype)
 
 
 class SpectralBandwidth(_LibrosaSpectralShape):
