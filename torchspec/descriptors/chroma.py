@@ -20,8 +20,8 @@ from ..checks import (
 from ..cqt import VQT
 from ..functional.chroma import chroma_stft, estimate_tuning
 from ..functional.cqt import C1_HZ
+from ..functional.filterbanks import LIBROSA_WINDOWS
 from ..functional.tonal import chroma_cens, chroma_cqt, chroma_vqt, smoothing_kernel, tonnetz
-from ..presets.librosa import LIBROSA_WINDOWS
 from ..spectrogram import Spectrogram
 from ..tracing import NotScriptable
 from .shape import _LibrosaSpectralShape

@@ -17,9 +17,10 @@ from ..checks import (
     compute_dtype,
     empty_batch,
 )
+from ..functional.filterbanks import LIBROSA_WINDOWS
 from ..functional.onset import AGGREGATES, channel_bounds, onset_strength_multi, tempogram
 from ..functional.spectral import as_input_dtype
-from ..presets.librosa import LIBROSA_WINDOWS, LibrosaMelSpectrogram
+from ..presets.librosa import LibrosaMelSpectrogram
 from ..scaling import AmplitudeToDB
 from ..spectrogram import Spectrogram
 from ..tracing import scripting

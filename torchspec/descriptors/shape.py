@@ -33,9 +33,8 @@ from ..functional.descriptors import (
     spectral_flatness,
     spectral_rolloff,
 )
-from ..functional.filterbanks import make_window
+from ..functional.filterbanks import LIBROSA_WINDOWS, make_window
 from ..functional.spectral import as_input_dtype, spectrogram
-from ..presets.librosa import LIBROSA_WINDOWS
 from ..spectrogram import Spectrogram
 from ..tracing import scripting
 

@@ -6,6 +6,8 @@ import math
 import torch
 from torch import Tensor
 
+from .scaling import db_scale
+
 
 def spectral_centroid_of(specgram: Tensor, freqs: Tensor) -> Tensor:
     """The magnitude-weighted mean frequency of each frame: ``sum_f freqs[f] S[f, t] /
@@ -218,13 +220,6 @@ def contrast_bands(
     return bands
 
 
-def power_to_db_per_item(x: Tensor, amin: float = 1e-10, top_db: float = 80.0) -> Tensor:
-    """librosa's ``power_to_db(x)`` (ref 1) of each ``(rows, frames)`` item of ``(..., rows,
-    frames)``, ``top_db`` below that item's own maximum."""
-    db = 10.0 * torch.log10(x.clamp(min=amin))
-    return torch.maximum(db, db.amax(dim=(-2, -1), keepdim=True) - top_db)
-
-
 def spectral_contrast(
     S: Tensor,
     freq: Tensor,
@@ -265,7 +260,10 @@ def band_contrast(S: Tensor, bands: list[tuple[int, int, int]], linear: bool = F
     peak, valley = torch.stack(peaks, dim=-2), torch.stack(valleys, dim=-2)
     if linear:
         return peak - valley
-    return power_to_db_per_item(peak) - power_to_db_per_item(valley)
+    # librosa's power_to_db (ref 1, amin 1e-10, top_db 80), the floor below each item's peak
+    return db_scale(peak, 10.0, 1.0, False, 1e-10, 80.0) - db_scale(
+        valley, 10.0, 1.0, False, 1e-10, 80.0
+    )
 
 
 def poly_fit_matrix(freq: Tensor, order: int = 1) -> Tensor:

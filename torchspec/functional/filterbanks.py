@@ -143,6 +143,12 @@ def log_frequencies(f_min: float, f_max: float, n_bins: int) -> Tensor:
     return f_min * (f_max / f_min) ** step
 
 
+# librosa's window names (scipy.signal.get_window) that torch builds, periodic by default
+LIBROSA_WINDOWS: dict[str, Callable[..., Tensor]] = {
+    "hann": torch.hann_window,
+    "hamming": torch.hamming_window,
+    "blackman": torch.blackman_window,
+}
 MEL_SCALES = ("htk", "slaney")
 
 # Slaney's mel scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above (27 mels per

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from .cqt import C1_HZ
 from .descriptors import normalize
+from .filterbanks import LIBROSA_WINDOWS
 
 CENS_STEPS = (0.4, 0.2, 0.1, 0.05)  # each step a chroma value exceeds adds a quarter
 
@@ -97,14 +98,9 @@ def smoothing_kernel(name: str, length: int) -> Tensor:
     """``scipy.signal.get_window(name, length, fftbins=False)`` normalised to sum 1, float64:
     the symmetric window that ``chroma_cens`` smooths with (``"hann"``, ``"hamming"`` or
     ``"blackman"``)."""
-    makers = {
-        "hann": torch.hann_window,
-        "hamming": torch.hamming_window,
-        "blackman": torch.blackman_window,
-    }
-    if name not in makers:
-        raise ValueError(f"smoothing_window must be one of {sorted(makers)}, got {name!r}")
-    window = makers[name](length, periodic=False, dtype=torch.float64)
+    if name not in LIBROSA_WINDOWS:
+        raise ValueError(f"smoothing_window must be one of {sorted(LIBROSA_WINDOWS)}, got {name!r}")
+    window = LIBROSA_WINDOWS[name](length, periodic=False, dtype=torch.float64)
     return window / window.sum()
 
 

@@ -9,13 +9,8 @@ from ..checks import (
     check_choice,
     check_number,
 )
+from ..functional.filterbanks import LIBROSA_WINDOWS
 from ..mel import MelSpectrogram
-
-LIBROSA_WINDOWS = {
-    "hann": torch.hann_window,
-    "hamming": torch.hamming_window,
-    "blackman": torch.blackman_window,
-}
 
 
 def librosa_mel_kwargs(
