@@ -111,6 +111,8 @@ def test_chunk_sizes_are_checked() -> None:
         steps.step(torchspec.MFCC(SR), chunk=400)
     with pytest.raises(TypeError, match="no step form"):
         steps.step(torchspec.CQT(SR), chunk=512)
+    with pytest.raises(ValueError, match="no dither"):
+        steps.step(presets.KaldiFbank(dither=1.0), chunk=160)
 
 
 def example(name: str, step: torch.nn.Module, chunk: int) -> tuple[torch.Tensor, ...]:

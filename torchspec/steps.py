@@ -299,6 +299,12 @@ def step(layer: nn.Module, *, chunk: int) -> Any:
     if isinstance(layer, leaf.LEAF):
         return LEAFStep(layer, chunk)
     if isinstance(layer, presets.KaldiFbank):
+        if layer.dither != 0.0:
+            raise ValueError(
+                f"{name}: the step form has no dither (its noise would need the frame count "
+                "as state); export with dither=0.0, or stream with torchspec.stream(layer, "
+                "generator=...)"
+            )
         return FrameStep(layer, kaldi_reach(layer), chunk, _start_padding(layer))
     if isinstance(layer, (cepstrum.MFCC, cepstrum.LFCC)):
         check_db_floor(layer, "log_mels" if isinstance(layer, cepstrum.MFCC) else "log_lf")

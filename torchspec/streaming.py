@@ -20,7 +20,7 @@ stream calls the layer. The cost is the frames recomputed at the kept samples' s
 Layers whose output depends on the whole utterance cannot stream exactly and are refused with a
 message that says why: dB with ``ref="max"`` or ``top_db`` (MFCC/LFCC take torchaudio's 80 dB
 floor below the utterance's maximum unless ``log_mels``/``log_lf`` or ``top_db=None``), Kaldi
-features with ``subtract_mean`` or ``dither``, the multirate CQT route (its decimation is an FFT
+features with ``subtract_mean``, the multirate CQT route (its decimation is an FFT
 over the whole signal: stream ``route="direct"``), ``pad_mode="circular"`` (the first frame
 reads the last samples). :class:`~torchspec.presets.WhisperLogMel` normalises by the utterance's
 maximum: its stream gives the un-normalised ``log_mel`` (before the last frame is dropped and
@@ -36,6 +36,7 @@ from torch import Tensor, nn
 
 from . import cepstrum, cqt, leaf, mel, pcen, presets, scaling, sinc, spectrogram
 from .conv import Framing
+from .functional.noise import draw_key
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,11 @@ class FrameStream:
         self._done = 0  # frames returned
         self._empty: Tensor | None = None  # a zero-frame output of the right shape
 
+    def _run(self, samples: Tensor) -> Tensor:
+        """The layer on the kept samples (whose first sample is signal index ``_start``)."""
+        out: Tensor = self.fn(samples)
+        return out
+
     def _frame_slice(self, out: Tensor, first: int, stop: int) -> Tensor:
         offset = self._start // self.reach.hop
         return out.narrow(self.reach.frame_dim, first - offset, stop - first)
@@ -153,7 +159,7 @@ class FrameStream:
         ready = self.reach.ready(self._total)
         if ready <= self._done:
             return self._nothing(self._kept)
-        frames = self._frame_slice(self.fn(self._kept), self._done, ready)
+        frames = self._frame_slice(self._run(self._kept), self._done, ready)
         self._done = ready
         self._trim()
         return frames
@@ -176,11 +182,38 @@ class FrameStream:
         short for it."""
         if self._kept is None:
             raise ValueError(f"{self.name} stream: flush before any push; push samples first")
-        out = self.fn(self._kept)
+        out = self._run(self._kept)
         count = out.shape[self.reach.frame_dim] + self._start // self.reach.hop
         frames = self._frame_slice(out, self._done, max(count, self._done))
         self.reset()
         return frames
+
+
+class KaldiStream(FrameStream):
+    """A :class:`FrameStream` of a Kaldi layer whose dither follows the offline call's: the
+    noise key is one draw from ``generator`` at the signal's first push (as the offline call
+    draws one), and each run numbers its frames from the kept samples' first frame
+    (:meth:`~torchspec.presets.KaldiFbank.analyse`)."""
+
+    def __init__(
+        self, layer: presets.KaldiFbank, generator: torch.Generator | None, name: str
+    ) -> None:
+        self.layer, self.generator = layer, generator
+        self._key: int | None = None
+        super().__init__(layer, kaldi_reach(layer), name)
+
+    def reset(self) -> None:
+        """Forget every sample and the noise key: the next push starts a new signal."""
+        super().reset()
+        self._key = None
+
+    def _run(self, samples: Tensor) -> Tensor:
+        if self.layer.dither == 0.0:
+            return super()._run(samples)
+        if self._key is None:
+            self._key = draw_key(self.generator)
+        out: Tensor = self.layer(samples, None, self._key, self._start // self.reach.hop)
+        return out
 
 
 class FramewiseStream:
@@ -281,16 +314,10 @@ def check_db_floor(layer: nn.Module, log_flag: str) -> None:
 
 
 def kaldi_reach(layer: presets.KaldiFbank) -> Reach:
-    """Kaldi's framing as a :class:`Reach`; refuses ``subtract_mean`` and ``dither``."""
+    """Kaldi's framing as a :class:`Reach`; refuses ``subtract_mean``."""
     name = type(layer).__name__
     if layer.subtract_mean or getattr(layer, "mfcc_subtract_mean", False):
         raise _refuse(name, "subtract_mean subtracts the utterance's mean; use False")
-    if layer.dither != 0:
-        raise _refuse(
-            name,
-            f"dither={layer.dither:g} adds fresh random noise to every call, so no two runs "
-            "agree; use dither=0 (as Kaldi's online decoders do)",
-        )
     if layer.snip_edges:
         return Reach(layer.shift, 0, layer.size, layer.size, frame_dim=-2)
     pad = layer.size // 2 - layer.shift // 2
@@ -322,18 +349,26 @@ def leaf_reach(filterbank: leaf.GaborFilterbank, pooling: leaf.GaussianLowpass) 
     return Reach(s * h, left, right, 1)
 
 
-def stream(layer: nn.Module) -> Any:
+def stream(layer: nn.Module, *, generator: torch.Generator | None = None) -> Any:
     """A stream of ``layer``: push chunks of samples, get the frames ``layer`` would give.
 
     Covered: :class:`~torchspec.Spectrogram` (every power, linear and log frequency, both
     routes, trainable), :class:`~torchspec.MelSpectrogram`, :class:`~torchspec.MFCC`,
     :class:`~torchspec.LFCC` (without the utterance-relative dB floor), the librosa and Kaldi
-    presets (dither 0, no mean subtraction), :class:`~torchspec.presets.WhisperLogMel` (its
+    presets (no mean subtraction; Kaldi's dither follows ``generator``),
+    :class:`~torchspec.presets.WhisperLogMel` (its
     un-normalised ``log_mel``), :class:`~torchspec.CQT`/:class:`~torchspec.VQT` with
     ``route="direct"``, :class:`~torchspec.SincFilterbank`, :class:`~torchspec.GaborFilterbank`,
     :class:`~torchspec.LEAF`; frames in, frames out: :class:`~torchspec.PCEN` (state carried)
     and :class:`~torchspec.AmplitudeToDB` with a fixed ``ref`` and no ``top_db``; and
     :class:`~torchspec.InverseSpectrogram` as a synthesiser (frames in, finished samples out).
+
+    Args:
+        layer: the layer to stream.
+        generator: the dither's generator, for KaldiFbank/KaldiMFCC with ``dither``: the
+            stream draws its noise key from it at each signal's first push, as
+            ``layer(signal, generator)`` draws one, so that equal generators give the
+            offline frames, noise included (torch's default generator when None).
 
     Raises:
         ValueError: the layer's output depends on the whole utterance (the message says which
@@ -341,6 +376,11 @@ def stream(layer: nn.Module) -> Any:
         TypeError: a layer that has no stream.
     """
     name = type(layer).__name__
+    if generator is not None and not isinstance(layer, presets.KaldiFbank):
+        raise TypeError(
+            f"{name} stream: generator is for the dither of KaldiFbank/KaldiMFCC; {name} "
+            "draws no random numbers"
+        )
     if isinstance(layer, spectrogram.InverseSpectrogram):
         return SynthesisStream(layer)
     if isinstance(layer, spectrogram.Spectrogram):
@@ -355,7 +395,7 @@ def stream(layer: nn.Module) -> Any:
         check_db_floor(layer, "log_lf")
         return FrameStream(layer, checked_framing_reach(layer.Spectrogram.framing, name), name)
     if isinstance(layer, presets.KaldiFbank):
-        return FrameStream(layer, kaldi_reach(layer), name)
+        return KaldiStream(layer, generator, name)
     if isinstance(layer, presets.WhisperLogMel):
         return FrameStream(
             layer.frame_log_mel,

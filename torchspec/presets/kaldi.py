@@ -22,6 +22,7 @@ from ..checks import (
     check_waveform,
     compute_dtype,
 )
+from ..functional.noise import draw_key, frame_noise
 from ..tracing import scripting
 
 KALDI_WINDOWS = ("povey", "hanning", "hamming", "rectangular", "blackman")
@@ -278,10 +279,20 @@ class KaldiFbank(ExactBuffersModule):
         return energy
 
     def analyse(
-        self, waveform: Tensor, generator: torch.Generator | None = None
+        self,
+        waveform: Tensor,
+        generator: torch.Generator | None = None,
+        noise_key: int | None = None,
+        first_frame: int = 0,
     ) -> tuple[Tensor, Tensor | None]:
         """``(..., frames, bins)`` mel energies (log or not) and, with ``use_energy``, the
         ``(..., frames)`` log energy (None without).
+
+        The dither (:func:`torchspec.functional.noise.frame_noise`) of frame ``t`` of item
+        ``i`` is a function of a key, ``i`` and ``first_frame + t``: the key is drawn from
+        ``generator`` (one draw) unless ``noise_key`` gives it. A stream passes the key it drew
+        at the signal's start and the number of its first frame, so that its frames equal the
+        whole signal's under the same generator.
 
         On the CPU, outside torch.compile/export/tracing, the frames run in cache-sized blocks
         (:mod:`torchspec.blocks`): the same values, about 4x faster than the whole batch at once.
@@ -306,14 +317,18 @@ class KaldiFbank(ExactBuffersModule):
         if count == 0:  # fewer than shift / 2 samples: no frame, as Kaldi
             mel = frames.new_zeros(lead + [0, self.num_mel_bins])
             return mel, frames.new_zeros(lead + [0]) if self.use_energy else None
+        if self.dither != 0.0:
+            key = draw_key(generator) if noise_key is None else noise_key
+            noise = frame_noise(key, list(frames.shape), first_frame, dtype, frames.device)
+            frames = frames + self.dither * noise
         window = F.pad(self.window.to(dtype), [0, self.padded - self.size])
         # A multiple of 8 columns: the product runs twice as fast as with Kaldi's 23.
         banks = self.mel_banks.to(dtype)
         banks = F.pad(banks, [0, -banks.shape[-1] % 8])
         if not scripting():  # noqa: SIM102 (TorchScript folds a bare ``not scripting()`` only)
             if eager_cpu(frames):
-                return self._analyse_in_blocks(frames, window, banks, generator, lead)
-        mel, energy = self._frame_features(frames, window, banks, generator)
+                return self._analyse_in_blocks(frames, window, banks, lead)
+        mel, energy = self._frame_features(frames, window, banks)
         return mel.reshape(lead + [count, -1]), None if energy is None else energy.reshape(
             lead + [count]
         )
@@ -323,7 +338,6 @@ class KaldiFbank(ExactBuffersModule):
         frames: Tensor,
         window: Tensor,
         banks: Tensor,
-        generator: torch.Generator | None,
         lead: list[int],
     ) -> tuple[Tensor, Tensor | None]:
         """:meth:`_frame_features` over cache-sized blocks of ``(items, frames, size)``, joined
@@ -331,7 +345,7 @@ class KaldiFbank(ExactBuffersModule):
         count = frames.shape[-2]
         bands = [  # a band of items, cut into pieces of frames
             [
-                self._frame_features(frames[items, rows], window, banks, generator)
+                self._frame_features(frames[items, rows], window, banks)
                 for rows in row_pieces(count, self.padded)
             ]
             for items in item_groups(frames.shape[0], count * self.padded)
@@ -349,16 +363,10 @@ class KaldiFbank(ExactBuffersModule):
         frames: Tensor,
         window: Tensor,
         banks: Tensor,
-        generator: torch.Generator | None,
     ) -> tuple[Tensor, Tensor | None]:
-        """``(items, n, size)`` frames to ``(items, n, num_mel_bins)`` mel energies and, with
-        ``use_energy``, the ``(items, n)`` log energy; ``window`` zero-padded to the FFT size,
-        ``banks`` with extra zero columns."""
-        if self.dither != 0.0:
-            noise = torch.randn(
-                frames.shape, generator=generator, dtype=frames.dtype, device=frames.device
-            )
-            frames = frames + self.dither * noise
+        """``(items, n, size)`` dithered frames to ``(items, n, num_mel_bins)`` mel energies
+        and, with ``use_energy``, the ``(items, n)`` log energy; ``window`` zero-padded to the
+        FFT size, ``banks`` with extra zero columns."""
         if self.remove_dc_offset:
             frames = frames - frames.mean(-1, keepdim=True)
         energy: Tensor | None = None
@@ -398,13 +406,21 @@ class KaldiFbank(ExactBuffersModule):
             None if energy is None else energy.new_empty((*lead, *energy.shape)),
         )
 
-    def forward(self, waveform: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        """Args: waveform ``(..., time)``; generator for the dither.
+    def forward(
+        self,
+        waveform: Tensor,
+        generator: torch.Generator | None = None,
+        noise_key: int | None = None,
+        first_frame: int = 0,
+    ) -> Tensor:
+        """Args: waveform ``(..., time)``; generator for the dither (its noise key is one draw
+        from it; equal generators give equal dither, on any device and batch blocking);
+        ``noise_key`` and ``first_frame`` as :meth:`analyse` (for streams).
 
         Returns ``(..., frames, num_mel_bins + use_energy)`` in the input's dtype (float32 for
         half precision).
         """
-        mel, energy = self.analyse(waveform, generator)
+        mel, energy = self.analyse(waveform, generator, noise_key, first_frame)
         if energy is not None:
             parts = [mel, energy[..., None]] if self.htk_compat else [energy[..., None], mel]
             mel = torch.cat(parts, dim=-1)
@@ -470,9 +486,16 @@ class KaldiMFCC(KaldiFbank):
             )
         self.register_exact_buffer("dct_mat", matrix, dtype=dtype, device=device)
 
-    def forward(self, waveform: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        """Args: waveform ``(..., time)``. Returns ``(..., frames, num_ceps)``."""
-        mel, energy = self.analyse(waveform, generator)
+    def forward(
+        self,
+        waveform: Tensor,
+        generator: torch.Generator | None = None,
+        noise_key: int | None = None,
+        first_frame: int = 0,
+    ) -> Tensor:
+        """Args: waveform ``(..., time)``; the rest as :meth:`KaldiFbank.forward`. Returns
+        ``(..., frames, num_ceps)``."""
+        mel, energy = self.analyse(waveform, generator, noise_key, first_frame)
         ceps = torch.matmul(mel, self.dct_mat.to(mel.dtype))
         if energy is not None:
             ceps = torch.cat([energy[..., None], ceps[..., 1:]], dim=-1)
