@@ -36,7 +36,10 @@ def kaldi_mel_banks(
     weighted 0), triangles in mel ``1127 ln(1 + f / 700)`` between equally spaced mel edges.
 
     Evaluated in float32 arithmetic, as Kaldi (``BaseFloat``) and torchaudio.compliance.kaldi
-    evaluate them, so float64 features agree with those references to rounding.
+    evaluate them, so float64 features agree with those references to rounding. The one
+    transcendental step, the logarithm, is taken in float64 and rounded to float32: float32
+    ``log`` kernels differ by an ulp between CPUs (AVX2 and AVX-512 builds), and the banks must
+    not depend on the machine.
 
     Returns:
         ``(padded_window // 2 + 1, num_bins)`` float64 holding float32 values.
@@ -50,7 +53,8 @@ def kaldi_mel_banks(
     centre = mel_low + (index + 1.0) * delta
     right = mel_low + (index + 2.0) * delta
     bin_width = sample_frequency / padded_window
-    mel = 1127.0 * (1.0 + bin_width * torch.arange(padded_window // 2, dtype=f32) / 700.0).log()
+    ratio = 1.0 + bin_width * torch.arange(padded_window // 2, dtype=f32) / 700.0
+    mel = 1127.0 * ratio.double().log().to(f32)
     up = (mel - left) / (centre - left)
     down = (right - mel) / (right - centre)
     bank = torch.clamp(torch.minimum(up, down), min=0.0).to(f32)
