@@ -62,11 +62,6 @@ def configs_of(name: str) -> int:
 NOT_PORTED = (
     "not ported to TorchScript: `torch.jit.script` raises a `RuntimeError` naming the layer"
 )
-IRFFT_SHAPE = (
-    "multirate route: the ONNX exporter writes a wrong shape for `irfft` of dynamic length "
-    "([pytorch/pytorch#119360](https://github.com/pytorch/pytorch/issues/119360)): "
-    "`torch.onnx.export` raises a `RuntimeError` that says so; `route='direct'` exports"
-)
 
 MASKS = ("FrequencyMasking", "TimeMasking", "SpecAugment")
 RANDOM_ONNX = (
@@ -111,10 +106,6 @@ ESTIMATED_TUNING = (
     "Python: `torch.jit.trace` and `torch.export` fix the example's, `torch.compile` breaks "
     "the graph; capture a layer with a given `tuning`"
 )
-CONSTANT_Q_ONNX = (
-    "their constant-Q transform runs the multirate route, whose `irfft` of dynamic length the "
-    "ONNX exporter cannot shape (as CQT's): `torch.onnx.export` raises"
-)
 CONSTANT_Q_CHROMA = ("ChromaCQT", "ChromaCENS", "ChromaVQT", "Tonnetz")
 
 # (layer, configuration index or None for all, route) -> why the cell does not work
@@ -130,13 +121,10 @@ LIMITS: dict[tuple[str, int | None, str], str] = {
             *CONSTANT_Q_CHROMA,
         )
     },
-    **{(name, None, "onnx"): CONSTANT_Q_ONNX for name in CONSTANT_Q_CHROMA},
     **{
         ("ChromaCQT", 1, route): ESTIMATED_TUNING
         for route in ("trace", "export", "onnx", "compile")
     },
-    ("CQT", 0, "onnx"): IRFFT_SHAPE,
-    ("VQT", 0, "onnx"): IRFFT_SHAPE,
     **{(name, None, "onnx"): RANDOM_ONNX for name in MASKS},
     ("TimeMasking", None, "trace"): MASK_CAP,
     ("TimeMasking", None, "export"): MASK_CAP,
@@ -272,8 +260,6 @@ def check_cell(name: str, index: int, case: Case, route: str, tmp_path: Path) ->
             assert f"{type(layer).__name__} cannot be compiled by torch.jit.script" in str(
                 failure.value
             )
-        if reason == IRFFT_SHAPE:  # refused at export time, not a graph that fails later
-            assert "route='direct' to export it" in str(failure.value)
         return
     captured = deploy(route, layer, example, tmp_path)
     with torch.no_grad():

@@ -48,7 +48,7 @@ from .checks import (
 from .functional.cqt import C1_HZ, EDGE, PASSBAND
 from .functional.cqt import n_frames as cqt_n_frames
 from .functional.spectral import as_input_dtype
-from .tracing import NotScriptable, onnx_exporting
+from .tracing import NotScriptable
 
 CQT_ROUTES = ("multirate", "direct")
 NORMS = (1, 2, math.inf, None)
@@ -183,7 +183,9 @@ class VQT(NotScriptable, ExactBuffersModule):
         power: None (default) for complex output, else ``|C| ** power``.
         trainable: make the wavelets ``nn.Parameter`` s (one per octave); always direct route.
         route: ``"multirate"`` or ``"direct"``; None (default) picks ``"multirate"`` for fixed
-            kernels and ``"direct"`` for trainable ones. Read back as :attr:`route`.
+            kernels and ``"direct"`` for trainable ones. Read back as :attr:`route`. Exported
+            to ONNX, the multirate route decimates by strided convolutions instead of its FFT
+            (:func:`torchspec.functional.cqt.fir_decimate`; within 7e-6 of the eager result).
         device, dtype: where and in which dtype the kernels are held.
 
     Shapes:
@@ -380,13 +382,6 @@ class VQT(NotScriptable, ExactBuffersModule):
                 x, kernels, hop_length=hop, center=center, pad_mode=pad_mode, layer=name
             )
         else:
-            if onnx_exporting():
-                raise RuntimeError(
-                    f"{name} with route='multirate' does not export to ONNX: the exporter "
-                    "writes a wrong output shape for irfft of dynamic length "
-                    "(https://github.com/pytorch/pytorch/issues/119360) and ONNX Runtime "
-                    "refuses the graph. Build the layer with route='direct' to export it"
-                )
             kernels = [getattr(self, f"multirate_kernels_{g}") for g in range(len(self._groups))]
             check_device(waveform, kernels[0], name)
             pairs = TF.vqt_multirate(
