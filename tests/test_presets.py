@@ -28,12 +28,14 @@ import kaldi_native_fbank as knf
 import librosa
 import numpy as np
 import pytest
+import scipy.special
 import soundfile
 import torch
 import whisper
 from whisper.audio import mel_filters
 
 import torchspec.blocks
+from torchspec.functional.noise import frame_noise
 from torchspec.presets import (
     ASTFbank,
     KaldiFbank,
@@ -244,6 +246,45 @@ def test_kaldi_dither_uses_the_generator():
     again = layer(x, generator=torch.Generator().manual_seed(3))
     other = layer(x, generator=torch.Generator().manual_seed(4))
     assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def test_dither_noise_is_standard_normal_and_indexed_by_frame():
+    """The counter-based noise: mean 0, variance 1, Gaussian quantiles (Kolmogorov-Smirnov
+    statistic within the 0.1% critical value for 200,000 samples), no correlation between
+    neighbouring samples, frames or items (each within 5 standard errors of 0); and frames
+    5-9 drawn alone equal rows 5-9 of frames 0-9."""
+    noise = frame_noise(12345, [3, 400, 400], 0, torch.float64, torch.device("cpu"))
+    flat = noise.flatten()
+    count = flat.numel()
+    assert abs(float(flat.mean())) < 5 / count**0.5
+    assert abs(float(flat.var()) - 1) < 5 * (2 / count) ** 0.5
+    sample = np.sort(flat[:200000].numpy())
+    cdf = 0.5 * (1 + scipy.special.erf(sample / np.sqrt(2)))
+    steps = np.arange(1, sample.size + 1) / sample.size
+    assert max(np.abs(cdf - steps).max(), np.abs(cdf - steps + 1 / sample.size).max()) < 1.95 / (
+        sample.size**0.5
+    )
+    for a, b in [
+        (noise[..., :-1], noise[..., 1:]),
+        (noise[:, :-1], noise[:, 1:]),
+        (noise[:-1], noise[1:]),
+    ]:
+        r = torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1]
+        assert abs(float(r)) < 5 / a.numel() ** 0.5
+    alone = frame_noise(12345, [3, 5, 400], 5, torch.float64, torch.device("cpu"))
+    assert torch.equal(alone, noise[:, 5:10])
+
+
+def test_dither_does_not_depend_on_the_blocking(monkeypatch):
+    """Small blocks (pieces of frames, groups of items) give the whole batch's dither."""
+    x = torch.from_numpy(speech(16000)[:16000] * 32768).reshape(2, 8000)
+    layer = KaldiFbank(dither=1.0)
+    whole = layer(x, generator=torch.Generator().manual_seed(1))
+    monkeypatch.setattr(torchspec.blocks, "BLOCK_ELEMENTS", 100 * 512)
+    blocked = layer(x, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(blocked, whole, rtol=0, atol=1e-5)
+    undithered = KaldiFbank()(x)
+    assert (whole - undithered).abs().max() > 1e-3  # the dither is there
 
 
 def test_kaldi_errors():
