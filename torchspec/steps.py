@@ -225,6 +225,8 @@ class InverseStep(nn.Module):
     (ONNX Runtime's inverse DFT rounds to 6e-5 of the peak at n_fft 400).
     """
 
+    basis: Tensor
+
     def __init__(self, layer: spectrogram.InverseSpectrogram, frames_per_step: int) -> None:
         super().__init__()
         if layer.kernels is not None or layer.normalized or layer.pad or not layer.onesided:
