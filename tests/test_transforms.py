@@ -100,3 +100,23 @@ def test_time_stretch_sets_the_frame_count():
     spec = torch.randn(2, 201, 100, dtype=torch.complex64)
     assert torchspec.TimeStretch(n_freq=201)(spec, 2.0).shape == (2, 201, 50)
     assert torchspec.TimeStretch(n_freq=201)(spec, 0.5).shape == (2, 201, 200)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("sinc_interpolation", "sinc_interp_hann"), ("kaiser_window", "sinc_interp_kaiser")],
+)
+def test_resample_takes_torchaudios_older_method_names(old: str, new: str) -> None:
+    """torchaudio 2.11 still accepts its older names, with a deprecation warning: so do we,
+    and they build the same kernel as the new names."""
+    with pytest.warns(DeprecationWarning, match=new):
+        layer = torchspec.Resample(16000, 44100, old)
+    assert layer.resampling_method == new
+    torch.testing.assert_close(layer.kernel, torchspec.Resample(16000, 44100, new).kernel)
+    with pytest.raises(ValueError, match="resampling_method must be one of"):
+        torchspec.functional.resample(torch.zeros(100), 16000, 8000, resampling_method="sinc")
+
+
+def test_pitch_shift_has_torchaudios_gcd() -> None:
+    layer = torchspec.PitchShift(8000, 4)
+    assert layer.gcd == math.gcd(layer.orig_freq, 8000)

@@ -18,6 +18,7 @@ from .checks import (
 from .functional.resample import (
     RESAMPLING_METHODS,
     apply_resample_kernel,
+    resampling_method_name,
     sinc_resample_kernel,
 )
 from .tracing import scripting
@@ -35,7 +36,9 @@ class Resample(ExactBuffersModule):
     Args:
         orig_freq: input rate in Hz, an integer >= 1. Default 16000.
         new_freq: output rate in Hz, an integer >= 1. Default 16000 (the input is returned).
-        resampling_method: ``"sinc_interp_hann"`` (default) or ``"sinc_interp_kaiser"``.
+        resampling_method: ``"sinc_interp_hann"`` (default) or ``"sinc_interp_kaiser"``
+            (torchaudio's older ``"sinc_interpolation"`` and ``"kaiser_window"`` are accepted
+            with a ``DeprecationWarning``, as torchaudio accepts them).
         lowpass_filter_width: zero crossings of the sinc on each side, >= 1: longer is
             sharper and slower. Default 6.
         rolloff: cut-off as a fraction of the lower Nyquist frequency, in (0, 1]. Default 0.99.
@@ -73,7 +76,7 @@ class Resample(ExactBuffersModule):
         self.orig_freq = check_int("orig_freq", orig_freq, minimum=1)
         self.new_freq = check_int("new_freq", new_freq, minimum=1)
         self.resampling_method = check_choice(
-            "resampling_method", resampling_method, RESAMPLING_METHODS
+            "resampling_method", resampling_method_name(resampling_method), RESAMPLING_METHODS
         )
         self.lowpass_filter_width = check_int(
             "lowpass_filter_width", lowpass_filter_width, minimum=1

@@ -1,6 +1,7 @@
 """Time stretching and pitch shifting with the phase vocoder. Drop-ins for torchaudio's
 ``TimeStretch`` and ``PitchShift``."""
 
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -156,6 +157,7 @@ class PitchShift(ExactBuffersModule):
         self.hop_length = max(self.win_length // 4, 1) if hop is None else hop
         self.rate = 2.0 ** (-float(self.n_steps) / self.bins_per_octave)
         self.orig_freq = int(self.sample_rate / self.rate)
+        self.gcd = math.gcd(self.orig_freq, self.sample_rate)  # torchaudio's attribute
         if self.orig_freq < 1:
             raise ValueError(
                 f"n_steps={n_steps} shifts {sample_rate} Hz audio below 1 Hz before resampling"

@@ -2,6 +2,7 @@
 ``resample``) and by integer factors (FFT zero-extension, for the CQT's octaves)."""
 
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -34,6 +35,25 @@ def upsample(signal: Tensor, factor: int) -> Tensor:
 
 
 RESAMPLING_METHODS = ("sinc_interp_hann", "sinc_interp_kaiser")
+# torchaudio's older names, which torchaudio 2.11 still accepts with a deprecation warning
+OLD_METHOD_NAMES = {"sinc_interpolation": "sinc_interp_hann", "kaiser_window": "sinc_interp_kaiser"}
+
+
+def resampling_method_name(method: str) -> str:
+    """``method`` under its current name: torchaudio's older ``"sinc_interpolation"`` and
+    ``"kaiser_window"`` map to ``"sinc_interp_hann"`` and ``"sinc_interp_kaiser"`` with a
+    ``DeprecationWarning``, as torchaudio does; anything else is returned as given."""
+    if method in OLD_METHOD_NAMES:
+        warnings.warn(
+            f"resampling_method='{method}' is torchaudio's older name for "
+            f"'{OLD_METHOD_NAMES[method]}'; use the new name",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return OLD_METHOD_NAMES[method]
+    return method
+
+
 KAISER_BETA = 14.769656459379492  # torchaudio's default: ~ -100 dB stop band for width 6
 
 
@@ -60,6 +80,12 @@ def sinc_resample_kernel(
         for a convolution with stride ``orig_freq``), and ``width``, the samples of context
         on each side.
     """
+    resampling_method = resampling_method_name(resampling_method)
+    if resampling_method not in RESAMPLING_METHODS:
+        raise ValueError(
+            f"resampling_method must be one of {', '.join(RESAMPLING_METHODS)}; got "
+            f"{resampling_method!r}"
+        )
     gcd = math.gcd(orig_freq, new_freq)
     orig, new = orig_freq // gcd, new_freq // gcd
     base = min(orig, new) * rolloff
