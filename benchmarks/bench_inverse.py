@@ -2,15 +2,17 @@
 
 Workload: 16 clips x 10 s at 22.05 kHz, n_fft 2048, hop 512 (STFT pair); 4 clips x 5 s, n_fft
 1024, hop 256, 32 iterations (Griffin-Lim); 4 clips x 5 s, 84 bins, hop 512 (InverseCQT).
-Inverse mel: one 5 s clip, 128 Slaney mels from n_fft 2048, against librosa's mel_to_stft and
-torchaudio's InverseMelScale (where it imports). Ratios are to ``torch.istft`` for the inverse
-STFT, to librosa for the others.
+Inverse mel: the bundled recordings and the test speech clip, against librosa's mel_to_stft and
+torchaudio's InverseMelScale (where it imports), torchspec's default and ``n_iter=0``. Ratios
+are to ``torch.istft`` for the inverse STFT, to librosa for the others.
 Writes ``benchmarks/results/inverse-<device>.md``.
 
 Usage: python benchmarks/bench_inverse.py [--device cpu|cuda|all] [--threads 2]
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import torch
 from harness import Plan, main, no_grad, optional_import
@@ -87,62 +89,82 @@ def plan(device: str) -> Plan:
     return rows
 
 
-def _inverse_mel(device: str, audio: torch.Tensor) -> Plan:
-    """mel -> linear power, 128 Slaney mels of n_fft 2048; the note gives the recovered
-    magnitude's relative error ||sqrt(P_hat) - |X| || / || |X| || of each method."""
-    stft = torchspec.Spectrogram(2048, hop_length=512, device=device)
-    power = stft(audio)[0]
-    mel_layer = torchspec.MelScale(
-        128, SAMPLE_RATE, n_stft=1025, norm="slaney", mel_scale="slaney", device=device
-    )
-    mel = mel_layer(power)
-    magnitude = power.sqrt()
+def _recordings() -> list[tuple[str, torch.Tensor, int]]:
+    """The bundled example recordings (first 5 s, mono) and the test speech clip."""
+    import soundfile
 
-    def error(estimate: torch.Tensor) -> str:
-        value = (estimate.clamp_min(0).sqrt() - magnitude).norm() / magnitude.norm()
-        return f"magnitude error {float(value):.4f}"
+    from torchspec.extract.discover import example_files
 
-    ours = torchspec.InverseMelScale(
-        1025, 128, SAMPLE_RATE, norm="slaney", mel_scale="slaney", device=device
-    )
+    clips = []
+    for path in example_files():
+        audio, rate = torchspec.load(path, mono=True)
+        clips.append((path.stem, audio[0, : 5 * rate], rate))
+    speech = Path(__file__).parent.parent / "tests" / "data" / "speech_16k.wav"
+    samples, rate = soundfile.read(speech, dtype="float32")
+    clips.append(("speech_16k", torch.from_numpy(samples), rate))
+    return clips
+
+
+def _inverse_mel(device: str, _audio: torch.Tensor) -> Plan:
+    """mel -> linear power on real recordings (Slaney mels: 128 from n_fft 2048 above 16 kHz,
+    64 from n_fft 1024 at or below), against librosa's mel_to_stft and torchaudio's
+    InverseMelScale; torchspec with its default 200 projected-gradient steps and with
+    ``n_iter=0`` (torchaudio's algorithm: minimum-norm least squares, negatives clipped). The
+    note gives the recovered magnitude's relative error ``||sqrt(P_hat) - |X| || / || |X| ||``.
+
+    Measured on the 2-core Intel Xeon (AVX-512; float64, 1 thread, 2026-12-06), errors for
+    chirp / pulses / tones / speech: n_iter=200 0.128 / 0.563 / 0.331 / 0.406, n_iter=0 0.157 /
+    0.876 / 0.797 / 0.490, librosa 0.135 / 0.804 / 0.675 / 0.490; time 86-400 ms, 1 ms and
+    0.5-3.1 s. The
+    default stays 200 iterations: the lowest error on every recording, 5-30x faster than
+    librosa's L-BFGS-B.
+    """
     rows: Plan = []
     librosa = optional_import("librosa")
-    if isinstance(librosa, str) or device != "cpu":
-        rows.append(("inverse mel", "librosa mel_to_stft", None, "CPU only"))
-    else:
-        array = mel.cpu().numpy()
-
-        def theirs() -> object:
-            return librosa.feature.inverse.mel_to_stft(
-                array, sr=SAMPLE_RATE, n_fft=2048, power=2.0, norm="slaney"
-            )
-
-        estimate = torch.from_numpy(theirs()).to(device) ** 2
-        rows.append(("inverse mel", "librosa mel_to_stft", theirs, error(estimate)))
     torchaudio = optional_import("torchaudio")
-    if isinstance(torchaudio, str):
-        rows.append(("inverse mel", "torchaudio InverseMelScale", None, torchaudio))
-    else:
-        peer = torchaudio.transforms.InverseMelScale(
-            1025, 128, SAMPLE_RATE, norm="slaney", mel_scale="slaney"
-        ).to(device)
-        rows.append(
-            (
-                "inverse mel",
-                "torchaudio InverseMelScale",
-                no_grad(lambda: peer(mel)),
-                error(peer(mel)),
+    for name, audio, rate in _recordings():
+        n_fft = 2048 if rate > 16000 else 1024
+        n_mels, n_stft = (128 if rate > 16000 else 64), n_fft // 2 + 1
+        group = f"inverse mel ({name})"
+        x = audio.to(device)
+        power = torchspec.Spectrogram(n_fft, hop_length=n_fft // 4, device=device)(x)
+        scale = {"norm": "slaney", "mel_scale": "slaney"}
+        mel = torchspec.MelScale(n_mels, rate, n_stft=n_stft, device=device, **scale)(power)
+        magnitude = power.sqrt()
+
+        def error(estimate: torch.Tensor, magnitude: torch.Tensor = magnitude) -> str:
+            value = (estimate.clamp_min(0).sqrt() - magnitude).norm() / magnitude.norm()
+            return f"magnitude error {float(value):.3f}"
+
+        if isinstance(librosa, str) or device != "cpu":
+            rows.append((group, "librosa mel_to_stft", None, "CPU only"))
+        else:
+            array = mel.cpu().numpy()
+
+            def theirs(array: object = array, rate: int = rate, n_fft: int = n_fft) -> object:
+                return librosa.feature.inverse.mel_to_stft(
+                    array, sr=rate, n_fft=n_fft, power=2.0, norm="slaney"
+                )
+
+            estimate = torch.from_numpy(theirs()).to(device) ** 2
+            rows.append((group, "librosa mel_to_stft", theirs, error(estimate)))
+        if isinstance(torchaudio, str):
+            rows.append((group, "torchaudio InverseMelScale", None, torchaudio))
+        else:
+            peer = torchaudio.transforms.InverseMelScale(n_stft, n_mels, rate, **scale).to(device)
+            with torch.no_grad():
+                note = error(peer(mel))
+            rows.append(
+                (group, "torchaudio InverseMelScale", no_grad(lambda p=peer, m=mel: p(m)), note)
             )
-        )
-    with torch.no_grad():
-        rows.append(
-            (
-                "inverse mel",
-                "torchspec InverseMelScale",
-                no_grad(lambda: ours(mel)),
-                error(ours(mel)),
+        for n_iter in (200, 0):
+            ours = torchspec.InverseMelScale(
+                n_stft, n_mels, rate, n_iter=n_iter, device=device, **scale
             )
-        )
+            with torch.no_grad():
+                note = error(ours(mel))
+            label = "torchspec InverseMelScale" + ("" if n_iter == 200 else "(n_iter=0)")
+            rows.append((group, label, no_grad(lambda o=ours, m=mel: o(m)), note))
     return rows
 
 

@@ -180,6 +180,24 @@ def test_inverse_mel_scale_gradcheck_and_errors():
         inverse(torch.rand(5, 3))
 
 
+def test_inverse_mel_scale_one_step_is_torchaudios_algorithm():
+    """``n_iter=0``: torch.linalg.lstsq's minimum-norm solution (gelsd) with negatives
+    clipped, as torchaudio computes it (1e-10 of the peak in float64), and its gradient passes
+    gradcheck and gradgradcheck at torchaudio's test size (13 mels, 129 bins)."""
+    inverse = InverseMelScale(129, 13, n_iter=0).double()
+    mel = (
+        torch.randn(3, 2, 13, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+        ** 2
+    )
+    solution = torch.linalg.lstsq(inverse.fb.t()[None], mel.reshape(-1, 13, 32), driver="gelsd")
+    want = solution.solution.clamp_min(0).reshape(3, 2, 129, 32)
+    got = inverse(mel)
+    assert (got - want).abs().max() <= 1e-10 * want.abs().max()
+    small = mel[:1, :1, :, :4].clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(inverse, (small,))
+    assert torch.autograd.gradgradcheck(inverse, (small,))
+
+
 def test_item_groups_match_librosa(monkeypatch):
     """A large CPU batch runs a few items at a time, spectrogram and mel bands together
     (torchspec.blocks.in_item_groups; thresholds lowered here). Each item must still equal
